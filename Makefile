@@ -1,0 +1,42 @@
+# Lightwhale: build the bootable ISO, boot it in QEMU, smoke-test it.
+#
+#   make image                 build/lightwhale-<version>-x86.iso
+#   make run                   boot it in QEMU (ssh -p 10022 op@localhost)
+#   make run PERSIST=persistence.img
+#                              ... with a persistence disk (made if missing)
+#   make smoke                 boot it under BIOS and EFI and check it works
+#   make lwctl                 the persistence tool the image carries
+#
+# LWCTL=none builds an image without lwctl (every boot falls back to tmpfs).
+
+VERSION := $(shell cat image-recipe/VERSION)
+ISO := build/lightwhale-$(VERSION)-x86.iso
+LWCTL_BIN := .build-image/release/lwctl
+RECIPE_FILES := $(shell find image-recipe -type f ! -name NOTES.md ! -name smoke-test ! -name run-qemu)
+
+ifeq ($(LWCTL),none)
+LWCTL_DEP :=
+else
+LWCTL_DEP := lwctl
+endif
+
+.PHONY: image run smoke lwctl clean
+# Two steps: swift decides whether lwctl is up to date, then a fresh make
+# compares time stamps to decide whether the ISO is.
+image: $(LWCTL_DEP)
+	@$(MAKE) --no-print-directory $(ISO)
+
+$(ISO): $(RECIPE_FILES) $(if $(LWCTL_DEP),$(LWCTL_BIN))
+	LWCTL=$(if $(LWCTL_DEP),$(CURDIR)/$(LWCTL_BIN),none) image-recipe/build
+
+lwctl:
+	swift build -c release --static-swift-stdlib --product lwctl --scratch-path .build-image
+
+run: image
+	image-recipe/run-qemu $(ISO) $(PERSIST)
+
+smoke: image
+	image-recipe/smoke-test $(ISO)
+
+clean:
+	rm -rf build .build-image

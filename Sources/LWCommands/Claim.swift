@@ -1,0 +1,74 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import PersistenceKit
+
+struct Claim: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Find, claim and mount the persistence device (runs early at every boot).",
+        discussion: """
+            Decides from what is attached, logs each decision and its reason to stderr, applies it, and \
+            saves a report in <root>/run/lightwhale/claim.json for `lwctl status`.
+
+            Writes only: a whole disk with the exact magic header at byte 0 (erased: GPT, one partition \
+            `lightwhale-data`, ext4), or a GPT partition named `lightwhale-please-format-me` (that partition \
+            only). Never writes the boot medium, a mounted, swapped, held (RAID/LVM/dm) or read-only \
+            device. An existing `lightwhale-data` file system is checked (e2fsck -p) and mounted, never \
+            reformatted. If anything fails it mounts a tmpfs instead, so the system still boots.
+
+            Exit status: 0 when the system ends up persistent or on the tmpfs fallback; 1 when even the \
+            fallback failed; 2 on bad arguments.
+            """)
+
+    @OptionGroup var rootOptions: RootOptions
+    @Option(
+        name: .long, parsing: .upToNextOption,
+        help: ArgumentHelp("Consider only these disks (block devices or image files) instead of every block device.", valueName: "path"))
+    var devices: [String] = []
+    @Flag(name: .long, help: "Show what would be done; write and mount nothing.")
+    var dryRun = false
+    @Flag(name: .long, help: "Claim and format, but neither mount nor overlay (to prepare a disk or an image file).")
+    var noMount = false
+    @OptionGroup var output: OutputOptions
+    @Option(name: .long, help: .hidden)
+    var faultAfter: String?
+
+    func run() throws {
+        try reporting {
+            let policy = Policy.random(root: rootOptions.absoluteRoot, mount: !noMount)
+            let inventory: Inventory
+            do {
+                inventory = try Prober().inventory(devices: devices.isEmpty ? nil : devices)
+            } catch {
+                throw Failure(description: "\(error)", code: 2)
+            }
+            let plan = Planner.plan(inventory, policy: policy)
+            let log: (String) -> Void = { Console.error("lwctl: " + $0) }
+            let executor: StepExecutor = dryRun ? DryRunExecutor() : SystemExecutor(log: log)
+            let fault = faultAfter
+            let runner = ClaimRunner(
+                executor: executor, dryRun: dryRun, log: log,
+                afterStep: { step in
+                    // Test hook: stop dead after this step, as a power cut would, with no cleanup.
+                    if step.action == fault {
+                        Console.error("lwctl: fault injected after \(step.action)")
+                        _exit(75)
+                    }
+                })
+            let report = runner.run(plan, policy: policy)
+            if !dryRun { save(report, to: policy.reportPath) }
+            if output.json { try Console.json(report) }
+            Console.error("lwctl: \(report.mode.rawValue)" + (report.dataDevice.map { " on \($0)" } ?? ""))
+            if !report.ok { throw ExitCode(1) }
+        }
+    }
+
+    func save(_ report: ClaimReport, to path: String) {
+        do {
+            try LiveSystem.write(path, try Console.encode(report))
+        } catch {
+            Console.error("lwctl: warning: could not save the report to \(path): \(error)")
+        }
+    }
+}

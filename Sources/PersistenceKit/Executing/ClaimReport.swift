@@ -1,0 +1,28 @@
+/// What one `lwctl claim` decided and did: printed with `--json`, saved for `lwctl status`.
+public struct ClaimReport: Sendable, Codable, Equatable {
+    public struct StepRecord: Sendable, Codable, Equatable {
+        public var action: String
+        public var device: String?
+        public var path: String?
+        public var summary: String
+        /// `done`, `failed`, or `planned` (dry run).
+        public var result: String
+        public var error: String?
+        public var milliseconds: Int?
+    }
+
+    public var mode: Mode
+    public var decision: String
+    public var dataDevice: String?
+    public var dataMountPoint: String
+    public var dockerDataRoot: String
+    public var dryRun: Bool
+    /// Seconds since the epoch when the claim ran.
+    public var time: Int
+    public var steps: [StepRecord]
+    public var skipped: [Skip]
+    /// Set when the plan failed and the tmpfs fallback ran instead: why.
+    public var fallback: String?
+    /// False only when even the fallback failed.
+    public var ok: Bool
+}

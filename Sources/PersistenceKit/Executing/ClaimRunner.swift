@@ -1,0 +1,86 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Plan → apply, with the tmpfs fallback of I7: any failing step ends the plan, mounts made so
+/// far are undone and a volatile plan runs instead, so the system always boots writable.
+public struct ClaimRunner {
+    public var executor: StepExecutor
+    public var dryRun: Bool
+    public var log: (String) -> Void
+    /// Called after each step succeeds (fault injection in tests stops the process here).
+    public var afterStep: (Step) -> Void
+
+    public init(
+        executor: StepExecutor, dryRun: Bool = false, log: @escaping (String) -> Void = { _ in },
+        afterStep: @escaping (Step) -> Void = { _ in }
+    ) {
+        self.executor = executor
+        self.dryRun = dryRun
+        self.log = log
+        self.afterStep = afterStep
+    }
+
+    public func run(_ plan: ClaimPlan, policy: Policy) -> ClaimReport {
+        log("decision: \(plan.decision)")
+        for skip in plan.skipped { log("skipped \(skip.device): \(skip.reason)") }
+        var report = ClaimReport(
+            mode: plan.mode, decision: plan.decision, dataDevice: plan.dataDevice, dataMountPoint: policy.dataMountPoint,
+            dockerDataRoot: policy.dockerDataRoot, dryRun: dryRun, time: Int(time(nil)), steps: [], skipped: plan.skipped,
+            fallback: nil, ok: true)
+        if plan.steps.isEmpty { log("nothing to do") }
+        if let failure = apply(plan.steps, into: &report) {
+            executor.rollback()
+            let why = "\(failure.step.action) failed: \(failure.error); nothing more was written, the data is as it was"
+            log("error: \(why)")
+            guard policy.mount else {
+                report.ok = false
+                report.fallback = why
+                return report
+            }
+            log("falling back to a tmpfs: this boot is volatile")
+            let fallback = Planner.volatile(decision: "volatile: " + why, skipped: plan.skipped, policy: policy)
+            report.mode = .volatile
+            report.decision = fallback.decision
+            report.dataDevice = nil
+            report.fallback = why
+            if let second = apply(fallback.steps, into: &report) {
+                executor.rollback()
+                log("error: even the tmpfs fallback failed: \(second.step.action): \(second.error)")
+                report.ok = false
+            }
+        }
+        return report
+    }
+
+    /// Runs steps in order; returns the first failure.
+    private func apply(_ steps: [Step], into report: inout ClaimReport) -> (step: Step, error: String)? {
+        for step in steps {
+            let started = Monotonic.milliseconds()
+            var record = ClaimReport.StepRecord(
+                action: step.action, device: step.device, path: step.path, summary: step.summary,
+                result: dryRun ? "planned" : "done")
+            log((dryRun ? "would " : "") + step.summary)
+            do {
+                try executor.run(step)
+            } catch {
+                record.result = "failed"
+                record.error = "\(error)"
+                report.steps.append(record)
+                return (step, "\(error)")
+            }
+            if !dryRun { record.milliseconds = Monotonic.milliseconds() - started }
+            report.steps.append(record)
+            afterStep(step)
+        }
+        return nil
+    }
+}
+
+enum Monotonic {
+    static func milliseconds() -> Int {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return ts.tv_sec * 1000 + ts.tv_nsec / 1_000_000
+    }
+}

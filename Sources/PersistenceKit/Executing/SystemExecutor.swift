@@ -1,0 +1,173 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The executor that writes disks and mounts file systems. Every step re-checks the one fact
+/// it depends on (the magic is still there, the partition has not moved) before it writes.
+public final class SystemExecutor: StepExecutor {
+    private var mounted: [String] = []
+    public var log: (String) -> Void
+
+    public init(log: @escaping (String) -> Void = { _ in }) { self.log = log }
+
+    public func run(_ step: Step) throws {
+        switch step {
+        case .recordClaim(let disk, let uuid):
+            try recordClaim(disk: disk, uuid: uuid)
+        case .wipeSignatures(let disk, let regions):
+            try wipe(disk: disk, regions: regions)
+        case .writePartitionTable(let disk, let layout):
+            try writeTable(disk: disk, layout: layout)
+        case .markPartition(let ref, let uuid):
+            let table = try FdiskContext(path: ref.disk)
+            try table.updatePartition(ref, name: nil, uuid: uuid)
+            try table.write()
+        case .ensurePartitionNode(let ref):
+            if try isBlockDevice(ref.disk) {
+                try KernelPartitions.sync(disk: ref.disk, wanted: [ref.number: ref.region], exclusive: false)
+            }
+        case .makeFilesystem(let ref, let label, let uuid):
+            try makeFilesystem(ref, label: label, uuid: uuid)
+        case .verifyFilesystem(let ref, let label, let uuid):
+            try verify(ref, label: label, uuid: uuid)
+        case .completeClaim(let disk):
+            try completeClaim(disk: disk)
+        case .completePartitionClaim(let ref, let name, let uuid):
+            let table = try FdiskContext(path: ref.disk)
+            try table.updatePartition(ref, name: name, uuid: uuid)
+            try table.write()
+        case .checkFilesystem(let ref, let device):
+            try check(ref, device: device)
+        case .mountFilesystem(let ref, let device, let target, let type):
+            let (source, offset) = try location(ref, device: device)
+            guard offset == 0 else {
+                throw SystemError("mount", device, "an image file's partition cannot be mounted directly; attach the image with `losetup -f --show` and claim the loop device")
+            }
+            try Mounting.mount(source: source, target: target, type: type)
+            mounted.append(target)
+        case .mountTmpfs(let target):
+            try Mounting.mount(source: "tmpfs", target: target, type: "tmpfs", options: "mode=0755")
+            mounted.append(target)
+        case .makeDirectories(let dirs):
+            for d in dirs { try Directory.create(d) }
+        case .mountOverlay(let o):
+            try Mounting.mount(source: "overlay", target: o.target, type: "overlay", options: o.options)
+            mounted.append(o.target)
+        }
+    }
+
+    public func rollback() {
+        for target in mounted.reversed() where umount2(target, 0) != 0 {
+            log("warning: could not unmount \(target): \(String(cString: strerror(errno))); detaching it")
+            _ = umount2(target, Int32(MNT_DETACH))
+        }
+        mounted.removeAll()
+    }
+
+    // MARK: steps
+
+    func recordClaim(disk: String, uuid: String) throws {
+        let file = try DeviceFile(disk, writable: true)
+        var sector = try file.read(at: 0, count: Int(file.sectorSize))
+        guard MagicHeader.match(sector).isExact else {
+            throw SystemError("record the claim on", disk, "the magic header is gone since the probe; nothing written")
+        }
+        sector.replaceSubrange(ClaimRecord.offset..<(ClaimRecord.offset + ClaimRecord.length), with: ClaimRecord(filesystemUUID: uuid).encoded())
+        try file.write(sector, at: 0)
+        try file.sync()
+    }
+
+    func wipe(disk: String, regions: [Region]) throws {
+        let file = try DeviceFile(disk, writable: true)
+        let keep = try file.read(at: 0, count: MagicHeader.bootCodeLength)
+        var erased: [String] = []
+        let size = try file.size
+        for region in regions {
+            let whole = region.offset == 0 && region.size == size
+            erased += try BlkidProbe(file, region: whole ? nil : region).wipeAll()
+        }
+        try restoreBootCode(keep, file: file)
+        try file.sync()
+        log(erased.isEmpty ? "no old signatures on \(disk)" : "erased on \(disk): \(erased.joined(separator: ", "))")
+    }
+
+    func writeTable(disk: String, layout: GPTLayout) throws {
+        let keep = try DeviceFile(disk).read(at: 0, count: MagicHeader.bootCodeLength)
+        let table = try FdiskContext(path: disk)
+        try table.createDataPartition(layout)
+        try table.write()
+        let file = try DeviceFile(disk, writable: true)
+        try file.sync()
+        try restoreBootCode(keep, file: file)
+        if file.isBlockDevice {
+            // The kernel may still list the old table's partitions: replace them with the new one.
+            try KernelPartitions.sync(disk: disk, wanted: [1: layout.region], exclusive: true)
+        }
+    }
+
+    /// I2: the magic and the claim record must outlive every write before the last one.
+    func restoreBootCode(_ keep: [UInt8], file: DeviceFile) throws {
+        if try file.read(at: 0, count: keep.count) != keep {
+            log("restoring the magic header of \(file.path), which a write had changed")
+            try file.write(keep, at: 0)
+            try file.sync()
+        }
+    }
+
+    func makeFilesystem(_ ref: PartitionRef, label: String, uuid: String) throws {
+        let (target, offset) = try location(ref, device: ref.displayName)
+        var argv = ["mke2fs", "-t", "ext4", "-F", "-q", "-L", label, "-U", uuid]
+        if offset > 0 { argv += ["-E", "offset=\(offset)", target, "\(ref.region.size / 1024)k"] } else { argv.append(target) }
+        let result = try Subprocess.run(argv)
+        guard result.status == 0 else {
+            throw SystemError("format", ref.displayName, "mke2fs exited \(result.status): \(result.output.trimmingSpaces())")
+        }
+    }
+
+    func verify(_ ref: PartitionRef, label: String, uuid: String) throws {
+        let (path, offset) = try location(ref, device: ref.displayName)
+        try DeviceFile(path).sync()
+        let sb = try Ext2fs.superblock(path: path, offset: offset)
+        let bytes = sb.state.blocks * UInt64(sb.state.blockSize)
+        guard sb.uuid == uuid.lowercased(), sb.label == label, sb.state.valid, !sb.state.hasErrors,
+            bytes <= ref.region.size, bytes + UInt64(sb.state.blockSize) > ref.region.size
+        else {
+            throw SystemError("verify", ref.displayName, "the new file system is not what was made (UUID \(sb.uuid), label '\(sb.label)', \(bytes) bytes)")
+        }
+    }
+
+    func completeClaim(disk: String) throws {
+        let file = try DeviceFile(disk, writable: true)
+        try file.sync()
+        var sector = try file.read(at: 0, count: Int(file.sectorSize))
+        // One sector write removes the magic and the record together.
+        sector.replaceSubrange(0..<MagicHeader.bootCodeLength, with: [UInt8](repeating: 0, count: MagicHeader.bootCodeLength))
+        try file.write(sector, at: 0)
+        try file.sync()
+    }
+
+    func check(_ ref: PartitionRef?, device: String) throws {
+        let (path, offset) = try location(ref, device: device)
+        let target = offset > 0 ? "\(path)?offset=\(offset)" : path
+        let result = try Subprocess.run(["e2fsck", "-p", target])
+        switch result.status {
+        case 0, 1, 2:
+            if result.status != 0 { log("e2fsck repaired \(device): \(result.output.trimmingSpaces())") }
+        default:
+            throw SystemError("check", device, "e2fsck -p exited \(result.status) and did not mount it; the data is untouched. Run `e2fsck -f \(device)` by hand. \(result.output.trimmingSpaces())")
+        }
+    }
+
+    // MARK: helpers
+
+    func isBlockDevice(_ path: String) throws -> Bool { try DeviceFile(path).isBlockDevice }
+
+    /// Where to reach a partition: its kernel node on block devices, the disk and an offset for images.
+    func location(_ ref: PartitionRef?, device: String) throws -> (path: String, offset: UInt64) {
+        guard let ref else { return (device, 0) }
+        guard try isBlockDevice(ref.disk) else { return (ref.disk, ref.region.offset) }
+        let nodes = try KernelPartitions.sync(disk: ref.disk, wanted: [ref.number: ref.region], exclusive: false)
+        guard let node = nodes[ref.number] else { throw SystemError("find", ref.displayName, "no kernel node") }
+        return (node, 0)
+    }
+}

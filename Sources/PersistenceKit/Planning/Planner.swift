@@ -1,0 +1,127 @@
+/// The rules of persistence (design.md §2–3) as one pure function: inventory + policy → plan.
+///
+/// Decision, in this order:
+/// 1. Already mounted at `<root>/mnt/lightwhale-data` this boot: only add missing overlays (I5).
+/// 2. Exactly one usable `lightwhale-data` ext4 (not on a disk whose magic licenses erasing it):
+///    check and mount it. Magic disks and `lightwhale-please-format-me` partitions wait (I3).
+/// 3. Two or more such file systems: ambiguous, so volatile, touching nothing (I7).
+/// 4. Otherwise claim one candidate: a whole disk with the exact magic header at byte 0, or a GPT
+///    partition named `lightwhale-please-format-me`. Several: a claim already under way first
+///    (it carries our record), then whole disks before partitions, then by device name (I6).
+/// 5. Nothing: a tmpfs, volatile.
+/// Every device not used is listed in `skipped` with its reason.
+public enum Planner {
+    public static func plan(_ inventory: Inventory, policy: Policy) -> ClaimPlan {
+        let disks = inventory.disks.sorted { Naming.naturalLess($0.path, $1.path) }
+        let dataMount = policy.dataMountPoint
+
+        if let active = inventory.mounts.last(where: { $0.mountPoint == dataMount }) {
+            return alreadyActive(active, inventory: inventory, disks: disks, policy: policy)
+        }
+
+        var survey = Survey()
+        survey.skipped = inventory.unreadable
+        for disk in disks { survey.classify(disk, policy: policy) }
+
+        switch survey.data.count {
+        case 1:
+            let data = survey.data[0]
+            let waiting = survey.claims.map {
+                Skip(device: $0.device, reason: "a data file system is already present on \(data.device); Lightwhale uses one data device, so this one is left alone (remove its magic header or detach \(data.device) to claim it)")
+            }
+            return ClaimPlan(
+                mode: .persistent, decision: "mount the data file system on \(data.device)", dataDevice: data.device,
+                steps: mountSteps(device: data.device, partition: data.partition, policy: policy),
+                skipped: survey.skipped + waiting)
+        case 2...:
+            let names = survey.data.map(\.device).joined(separator: ", ")
+            let reason = "several lightwhale-data file systems (\(names)): Lightwhale will not guess which one holds your data; relabel or detach all but one"
+            let all = survey.data.map { Skip(device: $0.device, reason: reason) }
+                + survey.claims.map { Skip(device: $0.device, reason: reason) }
+            return volatile(decision: "volatile: " + reason, skipped: survey.skipped + all, policy: policy)
+        default:
+            break
+        }
+
+        let ordered = survey.claims.sorted(by: Claim.precedes)
+        guard let chosen = ordered.first else {
+            return volatile(
+                decision: "volatile: no persistence device (no disk carries the magic header, no lightwhale-data file system)",
+                skipped: survey.skipped, policy: policy)
+        }
+        let others = ordered.dropFirst().map {
+            Skip(device: $0.device, reason: "\(chosen.device) was chosen first (one claim per boot: claims under way, then whole disks, then by name); this one is claimed at a later boot if it still carries its licence")
+        }
+        return ClaimPlan(
+            mode: .persistent, decision: chosen.decision, dataDevice: chosen.dataDevice,
+            steps: chosen.steps
+                + (policy.mount ? mountSteps(device: chosen.dataDevice, partition: chosen.partition, policy: policy, nodeReady: chosen.steps.contains(.ensurePartitionNode(partition: chosen.partition))) : []),
+            skipped: survey.skipped + others)
+    }
+
+    static func alreadyActive(_ active: MountEntry, inventory: Inventory, disks: [Disk], policy: Policy) -> ClaimPlan {
+        let mounted = Set(inventory.mounts.filter { $0.type == "overlay" }.map(\.mountPoint))
+        let missing = policy.overlays.filter { !mounted.contains($0.target) }
+        var steps: [Step] = []
+        if !missing.isEmpty {
+            steps.append(.makeDirectories(directories(for: missing, policy: policy)))
+            steps += missing.map(Step.mountOverlay)
+        }
+        let mode: Mode = active.type == "tmpfs" ? .volatile : .persistent
+        let skipped = disks.filter { $0.header.magic.isExact }.map {
+            Skip(device: $0.path, reason: "\(policy.dataMountPoint) is already mounted this boot; the claim waits for the next boot")
+        }
+        return ClaimPlan(
+            mode: mode,
+            decision: "already set up this boot: \(active.source) (\(active.type)) at \(active.mountPoint)"
+                + (missing.isEmpty ? "; nothing to do" : "; adding missing overlays"),
+            dataDevice: mode == .persistent ? active.source : nil, steps: steps, skipped: skipped)
+    }
+
+    static func volatile(decision: String, skipped: [Skip], policy: Policy) -> ClaimPlan {
+        let steps: [Step] =
+            policy.mount
+            ? [.mountTmpfs(target: policy.dataMountPoint), .makeDirectories(directories(for: policy.overlays, policy: policy))]
+                + policy.overlays.map(Step.mountOverlay)
+            : []
+        return ClaimPlan(mode: .volatile, decision: decision, steps: steps, skipped: skipped)
+    }
+
+    static func mountSteps(device: String, partition: PartitionRef?, policy: Policy, nodeReady: Bool = false) -> [Step] {
+        var steps: [Step] = []
+        if let partition, !nodeReady { steps.append(.ensurePartitionNode(partition: partition)) }
+        steps += [
+            .checkFilesystem(partition: partition, device: device),
+            .mountFilesystem(partition: partition, device: device, target: policy.dataMountPoint, type: "ext4"),
+            .makeDirectories(directories(for: policy.overlays, policy: policy)),
+        ]
+        return steps + policy.overlays.map(Step.mountOverlay)
+    }
+
+    static func directories(for overlays: [OverlaySpec], policy: Policy) -> [String] {
+        overlays.flatMap { [$0.upper, $0.work] } + [policy.dockerDataRoot]
+    }
+}
+
+/// A device the planner could claim, with the steps that would claim it.
+struct Claim {
+    var device: String
+    var dataDevice: String
+    var partition: PartitionRef
+    var resuming: Bool
+    var wholeDisk: Bool
+    var decision: String
+    var steps: [Step]
+
+    static func precedes(_ a: Claim, _ b: Claim) -> Bool {
+        if a.resuming != b.resuming { return a.resuming }
+        if a.wholeDisk != b.wholeDisk { return a.wholeDisk }
+        return Naming.naturalLess(a.device, b.device)
+    }
+}
+
+/// A data file system the planner could mount.
+struct DataCandidate {
+    var device: String
+    var partition: PartitionRef?
+}

@@ -1,0 +1,62 @@
+/// Everything the planner needs besides the inventory. Randomness comes in here as values,
+/// so the planner itself stays a deterministic function (tests pass fixed UUIDs).
+public struct Policy: Sendable, Equatable {
+    public static let dataLabel = "lightwhale-data"
+    public static let dataPartitionName = "lightwhale-data"
+    /// Directories overlaid from the data file system, relative to the root.
+    public static let overlaidDirectories = ["etc", "home", "var/www"]
+    /// Below this a data file system is not worth having (Docker alone wants more).
+    public static let defaultMinimumSize: UInt64 = 64 << 20
+    /// The ISO's volume id starts with this; such a medium is what Lightwhale boots from.
+    public static let bootLabelPrefix = "LIGHTWHALE"
+
+    public var root: String
+    public var minimumSize: UInt64
+    /// UUIDs for what a claim creates.
+    public var filesystemUUID: String
+    public var partitionUUID: String
+    public var diskUUID: String
+    /// `false` claims and formats but neither mounts nor overlays (for preparing disk images).
+    public var mount: Bool
+
+    public init(
+        root: String = "/", minimumSize: UInt64 = Policy.defaultMinimumSize, filesystemUUID: String,
+        partitionUUID: String, diskUUID: String, mount: Bool = true
+    ) {
+        self.root = root
+        self.minimumSize = minimumSize
+        self.filesystemUUID = filesystemUUID
+        self.partitionUUID = partitionUUID
+        self.diskUUID = diskUUID
+        self.mount = mount
+    }
+
+    /// A policy with fresh random UUIDs.
+    public static func random(root: String = "/", mount: Bool = true) -> Policy {
+        Policy(
+            root: root, filesystemUUID: UUIDText.random().text, partitionUUID: UUIDText.random().text,
+            diskUUID: UUIDText.random().text, mount: mount)
+    }
+
+    public var dataMountPoint: String { Paths.join(root, "mnt/lightwhale-data") }
+    public var dockerDataRoot: String { Paths.join(dataMountPoint, "docker") }
+    public var reportPath: String { Paths.join(root, "run/lightwhale/claim.json") }
+
+    public var overlays: [OverlaySpec] {
+        Policy.overlaidDirectories.map { dir in
+            let base = Paths.join(dataMountPoint, "overlay/" + dir)
+            return OverlaySpec(target: Paths.join(root, dir), upper: base + "/upper", work: base + "/work")
+        }
+    }
+}
+
+public enum Paths {
+    /// Joins a root and a relative path without doubling slashes: ("/", "etc") → "/etc".
+    public static func join(_ root: String, _ relative: String) -> String {
+        var r = root
+        while r.count > 1 && r.hasSuffix("/") { r.removeLast() }
+        let rel = relative.drop { $0 == "/" }
+        if rel.isEmpty { return r }
+        return r == "/" ? "/" + rel : r + "/" + rel
+    }
+}

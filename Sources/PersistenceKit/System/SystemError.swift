@@ -1,0 +1,34 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every failure of the effectful shell, worded for the person reading the boot log.
+public struct SystemError: Error, CustomStringConvertible, Sendable, Equatable {
+    public var operation: String
+    public var subject: String
+    public var detail: String
+
+    public init(_ operation: String, _ subject: String, _ detail: String) {
+        self.operation = operation
+        self.subject = subject
+        self.detail = detail
+    }
+
+    /// From the current `errno`.
+    public static func errno(_ operation: String, _ subject: String, code: Int32 = Glibc.errno) -> SystemError {
+        SystemError(operation, subject, String(cString: strerror(code)))
+    }
+
+    public var description: String { "\(operation) \(subject): \(detail)" }
+}
+
+/// Runs a syscall wrapper, retrying on EINTR, and turns -1 into a `SystemError`.
+@discardableResult
+func retrying<T: SignedInteger>(_ operation: String, _ subject: String, _ body: () -> T) throws -> T {
+    while true {
+        let r = body()
+        if r != -1 { return r }
+        if errno == EINTR { continue }
+        throw SystemError.errno(operation, subject)
+    }
+}

@@ -1,0 +1,3 @@
+import LWCommands
+
+LWCtl.main()
