@@ -1,0 +1,285 @@
+import Testing
+@testable import PersistenceKit
+
+@Suite struct PlannerTests {
+    static let claimActions = [
+        "record-claim", "wipe-signatures", "write-partition-table", "ensure-partition-node", "make-filesystem",
+        "verify-filesystem", "complete-claim", "check-filesystem", "mount", "make-directories",
+        "mount-overlay", "mount-overlay", "mount-overlay",
+    ]
+    static let volatileActions = ["mount-tmpfs", "make-directories", "mount-overlay", "mount-overlay", "mount-overlay"]
+
+    @Test func blankMachineIsVolatileAndWritesNothing() {
+        let plan = Make.plan([Make.disk("/dev/sda"), Make.disk("/dev/sdb")])
+        #expect(plan.mode == .volatile)
+        #expect(plan.actions == Self.volatileActions)
+        #expect(plan.writtenDevices.isEmpty)
+        #expect(plan.skipped.map(\.device) == ["/dev/sda", "/dev/sdb"])
+        #expect(plan.reason(for: "/dev/sda")?.contains("no magic header") == true)
+    }
+
+    @Test func magicDiskIsClaimedAndOnlyItIsWritten() {
+        let plan = Make.plan([Make.disk("/dev/sda"), Make.disk("/dev/sdb", magic: .exact)])
+        #expect(plan.mode == .persistent)
+        #expect(plan.actions == Self.claimActions)
+        #expect(plan.writtenDevices == ["/dev/sdb", "/dev/sdb1"])  // I1
+        #expect(plan.dataDevice == "/dev/sdb1")
+        #expect(plan.steps.first == .recordClaim(disk: "/dev/sdb", filesystemUUID: Make.fsUUID))
+        #expect(plan.reason(for: "/dev/sda") != nil)
+    }
+
+    /// I2: the magic goes last, after the file system is made and verified.
+    @Test func magicIsRemovedOnlyAfterTheFileSystemIsVerified() throws {
+        let plan = Make.plan([Make.disk("/dev/vdb", magic: .exact)])
+        let writes = plan.steps.filter(\.writesDisk).filter { $0.action != "check-filesystem" }
+        #expect(writes.last == .completeClaim(disk: "/dev/vdb"))
+        let make = try #require(plan.actions.firstIndex(of: "make-filesystem"))
+        let verify = try #require(plan.actions.firstIndex(of: "verify-filesystem"))
+        let complete = try #require(plan.actions.firstIndex(of: "complete-claim"))
+        let record = try #require(plan.actions.firstIndex(of: "record-claim"))
+        #expect(record < make && make < verify && verify < complete)
+    }
+
+    /// Old partitions' regions are wiped too, so their file systems cannot reappear.
+    @Test func wipeCoversTheWholeDiskAndEveryOldPartition() {
+        let d = Make.gpt(
+            Make.disk("/dev/sdc", size: 4 * Make.GiB, magic: .exact),
+            [
+                Make.part(1, of: "/dev/sdc", start: Make.MiB, size: Make.GiB, fs: Make.ext4(label: "old")),
+                Make.part(2, of: "/dev/sdc", start: Make.GiB + Make.MiB, size: Make.GiB, fs: Filesystem(type: "linux_raid_member")),
+            ])
+        let plan = Make.plan([d])
+        #expect(
+            plan.steps.contains(
+                .wipeSignatures(
+                    disk: "/dev/sdc",
+                    regions: [
+                        Region(offset: 0, size: 4 * Make.GiB), Region(offset: Make.MiB, size: Make.GiB),
+                        Region(offset: Make.GiB + Make.MiB, size: Make.GiB),
+                    ])))
+    }
+
+    @Test(arguments: [
+        ("LIGHTWHALE-PLEASE", MagicMatch.nearMiss("the header at byte 0 differs in letter case"), "not one"),
+        ("offset", .nearMiss("the header starts at byte 1, not byte 0"), "byte 1"),
+    ])
+    func nearMissesAreNeverClaimed(_ name: String, magic: MagicMatch, words: String) {
+        let plan = Make.plan([Make.disk("/dev/sda", magic: magic)])
+        #expect(plan.mode == .volatile)
+        #expect(plan.writtenDevices.isEmpty)
+        #expect(plan.reason(for: "/dev/sda")?.contains(words) == true)
+    }
+
+    @Test func magicInsideAPartitionIsNotALicence() {
+        var p = Make.part(1, of: "/dev/sda")
+        p.header = BootArea(magic: .exact)
+        let plan = Make.plan([Make.gpt(Make.disk("/dev/sda"), [p])])
+        #expect(plan.mode == .volatile)
+        #expect(plan.writtenDevices.isEmpty)
+        #expect(plan.reason(for: "/dev/sda1")?.contains("only a whole disk") == true)
+    }
+
+    /// I4, one protection at a time, each with its reason.
+    @Test(arguments: [
+        ("boot medium", "boot medium"), ("mounted", "mounted"), ("root", "running root"), ("swap", "swap"),
+        ("holders", "held by"), ("read-only", "read-only"), ("tiny", "too small"),
+    ])
+    func protectedMagicDisksAreNeverWritten(_ kind: String, words: String) {
+        var d = Make.disk("/dev/sdb", magic: .exact)
+        switch kind {
+        case "boot medium": d.filesystem = Filesystem(type: "iso9660", label: "LIGHTWHALE")
+        case "mounted": d.partitions = [Make.part(1, of: "/dev/sdb", mounted: ["/media/usb"])]
+        case "root": d.mountPoints = ["/"]
+        case "swap": d.isSwap = true
+        case "holders": d.holders = ["md0"]
+        case "read-only": d.readOnly = true
+        default: d.size = 32 * Make.MiB
+        }
+        let plan = Make.plan([d])
+        #expect(plan.mode == .volatile)
+        #expect(plan.writtenDevices.isEmpty)
+        #expect(plan.reason(for: "/dev/sdb")?.contains(words) == true, "\(plan.skipped)")
+    }
+
+    @Test func existingDataFileSystemIsMountedNotFormatted() {
+        let d = Make.gpt(Make.disk("/dev/sdb"), [Make.part(1, of: "/dev/sdb", name: "lightwhale-data", fs: Make.ext4())])
+        let plan = Make.plan([Make.disk("/dev/sda"), d])
+        #expect(plan.mode == .persistent)
+        #expect(plan.actions == ["ensure-partition-node", "check-filesystem", "mount", "make-directories", "mount-overlay", "mount-overlay", "mount-overlay"])
+        #expect(!plan.actions.contains("make-filesystem"))
+        #expect(plan.dataDevice == "/dev/sdb1")
+    }
+
+    /// A whole-disk file system (no partition table) labelled lightwhale-data also works.
+    @Test func unpartitionedDataDisk() {
+        var d = Make.disk("/dev/sdb")
+        d.filesystem = Make.ext4()
+        let plan = Make.plan([d])
+        #expect(plan.mode == .persistent)
+        #expect(plan.steps.first == .checkFilesystem(partition: nil, device: "/dev/sdb"))
+    }
+
+    @Test func dataPlusNewMagicDiskKeepsTheDataAndLeavesTheMagicDiskAlone() {
+        let data = Make.gpt(Make.disk("/dev/sda"), [Make.part(1, of: "/dev/sda", fs: Make.ext4())])
+        let plan = Make.plan([data, Make.disk("/dev/sdb", magic: .exact)])
+        #expect(plan.dataDevice == "/dev/sda1")
+        #expect(plan.writtenDevices == ["/dev/sda1"])  // e2fsck -p only
+        #expect(plan.reason(for: "/dev/sdb")?.contains("already present on /dev/sda1") == true)
+    }
+
+    @Test func twoDataFileSystemsAreAmbiguousAndVolatile() {
+        let a = Make.gpt(Make.disk("/dev/sda"), [Make.part(1, of: "/dev/sda", fs: Make.ext4())])
+        let b = Make.gpt(Make.disk("/dev/sdb"), [Make.part(1, of: "/dev/sdb", fs: Make.ext4(uuid: Make.fsUUID))])
+        let plan = Make.plan([a, b, Make.disk("/dev/sdc", magic: .exact)])
+        #expect(plan.mode == .volatile)
+        #expect(plan.writtenDevices.isEmpty)
+        #expect(plan.decision.contains("will not guess"))
+        #expect(Set(plan.skipped.map(\.device)).isSuperset(of: ["/dev/sda1", "/dev/sdb1", "/dev/sdc"]))
+    }
+
+    /// I3, reuse: a fresh magic on an old persistence disk (no record) licenses erasing it.
+    @Test func freshMagicOnAnOldDataDiskReformatsIt() {
+        let d = Make.gpt(
+            Make.disk("/dev/sdb", magic: .exact),
+            [Make.part(1, of: "/dev/sdb", name: "lightwhale-data", fs: Make.ext4(uuid: Make.oldUUID))])
+        let plan = Make.plan([d])
+        #expect(plan.actions == Self.claimActions)
+        #expect(plan.steps.contains(.makeFilesystem(partition: PartitionRef(disk: "/dev/sdb", number: 1, region: Region(offset: Make.MiB, size: 16 * Make.GiB - 2 * Make.MiB)), label: "lightwhale-data", uuid: Make.fsUUID)))
+    }
+
+    /// I3, resume: our own finished file system is kept; only the magic is removed.
+    @Test func interruptedClaimWithAFinishedFileSystemIsOnlyFinished() {
+        let d = Make.gpt(
+            Make.disk("/dev/sdb", magic: .exact, claim: Make.oldUUID),
+            [Make.part(1, of: "/dev/sdb", name: "lightwhale-data", fs: Make.ext4(uuid: Make.oldUUID))])
+        let plan = Make.plan([d])
+        #expect(plan.actions.prefix(3) == ["complete-claim", "ensure-partition-node", "check-filesystem"])
+        #expect(!plan.actions.contains("make-filesystem"))
+        #expect(plan.decision.contains("finish the interrupted claim"))
+    }
+
+    @Test(arguments: [
+        ("other UUID", Make.ext4(uuid: Make.fsUUID)), ("unfinished", Make.ext4(uuid: Make.oldUUID, valid: false)),
+        ("errors", Make.ext4(uuid: Make.oldUUID, errors: true)), ("no fs", nil as Filesystem?),
+    ])
+    func interruptedClaimWithoutAFinishedFileSystemIsRedone(_ name: String, fs: Filesystem?) {
+        let d = Make.gpt(
+            Make.disk("/dev/sdb", magic: .exact, claim: Make.oldUUID),
+            [Make.part(1, of: "/dev/sdb", name: "lightwhale-data", fs: fs)])
+        let plan = Make.plan([d])
+        #expect(plan.actions == Self.claimActions)
+        #expect(plan.decision.contains("redo"))
+    }
+
+    @Test func pleaseFormatMePartitionIsFormattedAndItsSiblingsAreNotTouched() {
+        let d = Make.gpt(
+            Make.disk("/dev/nvme0n1"),
+            [
+                Make.part(1, of: "/dev/nvme0n1", start: Make.MiB, size: Make.GiB, name: "EFI", fs: Filesystem(type: "vfat")),
+                Make.part(2, of: "/dev/nvme0n1", start: Make.GiB + Make.MiB, size: 4 * Make.GiB, name: "lightwhale-please-format-me"),
+                Make.part(3, of: "/dev/nvme0n1", start: 6 * Make.GiB, size: 4 * Make.GiB, name: "home", fs: Make.ext4(label: "home"), mounted: ["/home"]),
+            ])
+        let plan = Make.plan([d])
+        #expect(plan.mode == .persistent)
+        #expect(plan.dataDevice == "/dev/nvme0n1p2")
+        #expect(
+            plan.actions.prefix(6) == [
+                "mark-partition", "wipe-signatures", "ensure-partition-node", "make-filesystem", "verify-filesystem",
+                "complete-partition-claim",
+            ])
+        let region = Region(offset: Make.GiB + Make.MiB, size: 4 * Make.GiB)
+        // The wipe names the disk but reaches only the partition's bytes.
+        #expect(plan.steps.contains(.wipeSignatures(disk: "/dev/nvme0n1", regions: [region])))
+        #expect(plan.writtenDevices == ["/dev/nvme0n1", "/dev/nvme0n1p2"])
+    }
+
+    @Test func pleaseFormatMePartitionWhoseFileSystemIsFinishedIsOnlyRenamed() {
+        let d = Make.gpt(
+            Make.disk("/dev/sda"),
+            [Make.part(1, of: "/dev/sda", name: "lightwhale-please-format-me", uuid: Make.oldUUID, fs: Make.ext4(uuid: Make.oldUUID))])
+        let plan = Make.plan([d])
+        #expect(plan.actions.first == "complete-partition-claim")
+        #expect(!plan.actions.contains("make-filesystem"))
+    }
+
+    @Test func mountedPleaseFormatMePartitionIsRefused() {
+        let d = Make.gpt(Make.disk("/dev/sda"), [Make.part(1, of: "/dev/sda", name: "lightwhale-please-format-me", mounted: ["/srv"])])
+        let plan = Make.plan([d])
+        #expect(plan.writtenDevices.isEmpty)
+        #expect(plan.reason(for: "/dev/sda1")?.contains("mounted") == true)
+    }
+
+    /// I6: one claim per boot, chosen by a rule, the others told why.
+    @Test func severalCandidatesAreChosenDeterministically() {
+        let plan = Make.plan([Make.disk("/dev/sdc", magic: .exact), Make.disk("/dev/sdb", magic: .exact)])
+        #expect(plan.dataDevice == "/dev/sdb1")
+        #expect(plan.reason(for: "/dev/sdc")?.contains("/dev/sdb was chosen first") == true)
+        // The same inventory in another order gives the same plan.
+        #expect(plan == Make.plan([Make.disk("/dev/sdb", magic: .exact), Make.disk("/dev/sdc", magic: .exact)]))
+    }
+
+    @Test func aClaimUnderWayComesFirst() {
+        let resumed = Make.disk("/dev/sdc", magic: .exact, claim: Make.oldUUID)
+        let plan = Make.plan([Make.disk("/dev/sdb", magic: .exact), resumed])
+        #expect(plan.steps.first?.device == "/dev/sdc")
+    }
+
+    /// I5: a second run finds everything in place and does nothing.
+    @Test func alreadyMountedDoesNothing() {
+        let mounts = [
+            MountEntry(deviceNumber: "8:17", mountPoint: "/mnt/lightwhale-data", type: "ext4", source: "/dev/sdb1"),
+            MountEntry(deviceNumber: "0:50", mountPoint: "/etc", type: "overlay", source: "overlay"),
+            MountEntry(deviceNumber: "0:51", mountPoint: "/home", type: "overlay", source: "overlay"),
+            MountEntry(deviceNumber: "0:52", mountPoint: "/var/www", type: "overlay", source: "overlay"),
+        ]
+        let plan = Make.plan([Make.disk("/dev/sdc", magic: .exact)], mounts: mounts)
+        #expect(plan.steps.isEmpty)
+        #expect(plan.mode == .persistent)
+        #expect(plan.reason(for: "/dev/sdc")?.contains("next boot") == true)
+        let partial = Make.plan([], mounts: Array(mounts.prefix(2)))
+        #expect(partial.actions == ["make-directories", "mount-overlay", "mount-overlay"])
+    }
+
+    @Test func noMountPolicyOnlyClaims() {
+        var policy = Make.policy
+        policy.mount = false
+        let plan = Make.plan([Make.disk("/dev/sdb", magic: .exact)], policy: policy)
+        #expect(plan.actions == Array(Self.claimActions.prefix(7)))
+        #expect(Make.plan([Make.disk("/dev/sdb")], policy: policy).steps.isEmpty)
+    }
+
+    @Test func rootPrefixesEveryPath() {
+        var policy = Make.policy
+        policy.root = "/newroot"
+        let plan = Make.plan([], policy: policy)
+        #expect(plan.steps.first == .mountTmpfs(target: "/newroot/mnt/lightwhale-data"))
+        #expect(plan.steps.last == .mountOverlay(OverlaySpec(target: "/newroot/var/www", upper: "/newroot/mnt/lightwhale-data/overlay/var/www/upper", work: "/newroot/mnt/lightwhale-data/overlay/var/www/work")))
+    }
+
+    @Test func dataLabelOnAnotherFileSystemTypeIsNotUsed() {
+        var d = Make.disk("/dev/sda")
+        d.filesystem = Filesystem(type: "xfs", label: "lightwhale-data")
+        let plan = Make.plan([d])
+        #expect(plan.mode == .volatile)
+        #expect(plan.reason(for: "/dev/sda")?.contains("not ext4") == true)
+    }
+
+    @Test func unreadableDevicesAreReported() {
+        let plan = Planner.plan(Inventory(disks: [], unreadable: [Skip(device: "/dev/sdz", reason: "could not be read")]), policy: Make.policy)
+        #expect(plan.reason(for: "/dev/sdz") == "could not be read")
+    }
+
+    /// Every plan the planner can make writes only devices that carry a licence (I1), over a
+    /// table of mixed machines.
+    @Test func onlyLicensedDevicesAreEverWritten() {
+        let machines: [[Disk]] = [
+            [Make.disk("/dev/sda", magic: .nearMiss("x")), Make.disk("/dev/sdb", magic: .exact)],
+            [Make.gpt(Make.disk("/dev/sda"), [Make.part(1, of: "/dev/sda", name: "lightwhale-please-format-me")]), Make.disk("/dev/sdb")],
+            [Make.gpt(Make.disk("/dev/sda"), [Make.part(1, of: "/dev/sda", name: "Lightwhale-Please-Format-Me")])],
+        ]
+        let licensed: [Set<String>] = [["/dev/sdb", "/dev/sdb1"], ["/dev/sda", "/dev/sda1"], []]
+        for (disks, allowed) in zip(machines, licensed) {
+            #expect(Make.plan(disks).writtenDevices.isSubset(of: allowed))
+        }
+    }
+}
