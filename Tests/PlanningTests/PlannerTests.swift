@@ -4,7 +4,7 @@ import Testing
 @Suite struct PlannerTests {
     static let claimActions = [
         "record-claim", "wipe-signatures", "write-partition-table", "ensure-partition-node", "make-filesystem",
-        "verify-filesystem", "complete-claim", "check-filesystem", "mount", "make-directories",
+        "verify-filesystem", "complete-claim", "mount", "make-directories",
         "mount-overlay", "mount-overlay", "mount-overlay",
     ]
     static let volatileActions = ["mount-tmpfs", "make-directories", "mount-overlay", "mount-overlay", "mount-overlay"]

@@ -30,8 +30,12 @@ public enum Planner {
                 Skip(device: $0.device, reason: "a data file system is already present on \(data.device); Lightwhale uses one data device, so this one is left alone (remove its magic header or detach \(data.device) to claim it)")
             }
             return ClaimPlan(
-                mode: .persistent, decision: "mount the data file system on \(data.device)", dataDevice: data.device,
-                steps: mountSteps(device: data.device, partition: data.partition, policy: policy),
+                mode: .persistent,
+                decision: policy.mount
+                    ? "mount the data file system on \(data.device)"
+                    : "the data file system on \(data.device) is complete; nothing to do (not mounting)",
+                dataDevice: data.device,
+                steps: policy.mount ? mountSteps(device: data.device, partition: data.partition, policy: policy) : [],
                 skipped: survey.skipped + waiting)
         case 2...:
             let names = survey.data.map(\.device).joined(separator: ", ")
@@ -55,7 +59,7 @@ public enum Planner {
         return ClaimPlan(
             mode: .persistent, decision: chosen.decision, dataDevice: chosen.dataDevice,
             steps: chosen.steps
-                + (policy.mount ? mountSteps(device: chosen.dataDevice, partition: chosen.partition, policy: policy, nodeReady: chosen.steps.contains(.ensurePartitionNode(partition: chosen.partition))) : []),
+                + (policy.mount ? mountSteps(device: chosen.dataDevice, partition: chosen.partition, policy: policy, justMade: chosen.steps.contains { $0.action == "make-filesystem" }) : []),
             skipped: survey.skipped + others)
     }
 
@@ -87,11 +91,13 @@ public enum Planner {
         return ClaimPlan(mode: .volatile, decision: decision, steps: steps, skipped: skipped)
     }
 
-    static func mountSteps(device: String, partition: PartitionRef?, policy: Policy, nodeReady: Bool = false) -> [Step] {
+    /// `justMade`: the claim just made and verified the file system (and its node), so neither
+    /// needs doing again; every other path checks it with e2fsck -p before mounting.
+    static func mountSteps(device: String, partition: PartitionRef?, policy: Policy, justMade: Bool = false) -> [Step] {
         var steps: [Step] = []
-        if let partition, !nodeReady { steps.append(.ensurePartitionNode(partition: partition)) }
+        if let partition, !justMade { steps.append(.ensurePartitionNode(partition: partition)) }
+        if !justMade { steps.append(.checkFilesystem(partition: partition, device: device)) }
         steps += [
-            .checkFilesystem(partition: partition, device: device),
             .mountFilesystem(partition: partition, device: device, target: policy.dataMountPoint, type: "ext4"),
             .makeDirectories(directories(for: policy.overlays, policy: policy)),
         ]
