@@ -22,6 +22,7 @@ static const int lw_SUBLKS_USAGE = BLKID_SUBLKS_USAGE;
 static const int lw_SUBLKS_MAGIC = BLKID_SUBLKS_MAGIC;
 static const int lw_SUBLKS_BADCSUM = BLKID_SUBLKS_BADCSUM;
 static const int lw_PARTS_MAGIC = BLKID_PARTS_MAGIC;
+static const int lw_FLTR_ONLYIN = BLKID_FLTR_ONLYIN;
 static const int lw_PARTS_ENTRY_DETAILS = BLKID_PARTS_ENTRY_DETAILS;
 
 // BLKPG: tell the kernel about one partition without asking it to parse the table,

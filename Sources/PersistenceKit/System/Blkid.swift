@@ -45,11 +45,22 @@ final class BlkidProbe {
         return String(cString: data)
     }
 
+    /// The signatures the inventory names. Leaving out the rest keeps a probe to a few KiB: some
+    /// probers (ZFS reads four 256 KiB labels) would read megabytes of every disk at every boot.
+    /// Wiping (`wipeAll`) still looks for every type libblkid knows.
+    static let inventoryTypes = [
+        "ext2", "ext3", "ext4", "xfs", "btrfs", "vfat", "exfat", "ntfs", "iso9660", "udf", "swap",
+        "linux_raid_member", "LVM2_member", "crypto_LUKS", "squashfs", "erofs", "f2fs",
+    ]
+
     /// Type, label and UUID of what is in the region, or nil if nothing (or nothing unambiguous) is.
     func filesystem() -> Filesystem? {
         blkid_probe_enable_partitions(probe, 0)
         blkid_probe_enable_superblocks(probe, 1)
         blkid_probe_set_superblocks_flags(probe, lw_SUBLKS_TYPE | lw_SUBLKS_LABEL | lw_SUBLKS_UUID)
+        var names: [UnsafeMutablePointer<CChar>?] = Self.inventoryTypes.map { strdup($0) } + [nil]
+        defer { names.forEach { free($0) } }
+        _ = blkid_probe_filter_superblocks_type(probe, lw_FLTR_ONLYIN, &names)
         switch safeprobe() {
         case .found:
             guard let type = value("TYPE") else { return nil }
