@@ -1,0 +1,216 @@
+# Acceptance-suite library: boot the real ISO in QEMU (TCG), talk to it over SSH as a user would,
+# and fail with what was expected, what happened and the guest's console. Sourced by the scenarios.
+set -eu
+
+ACC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(cd "$ACC/.." && pwd)
+ISO=${ISO:-$TOP/build/lightwhale-$(cat "$TOP/image-recipe/VERSION")-x86.iso}
+SCENARIO=${SCENARIO:-$(basename "$0")}
+WORK=$(mktemp -d "/tmp/lightwhale-acc.XXXXXX")
+RESULTS=${RESULTS:-$WORK/results}
+VM_PID=
+VM_READER=
+VM_BOOTS=0
+VM_LOG_FROM=0
+
+cleanup() {
+    vm_kill
+    if [ "${KEEP_WORK:-}" = 1 ]; then echo "work dir kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+now() { echo "$EPOCHREALTIME"; }
+elapsed() { awk -v a="$1" -v b="${2:-$EPOCHREALTIME}" 'BEGIN { printf "%.1f", b - a }'; }
+say() { echo "[$SCENARIO] $*"; }
+
+# fail WHAT EXPECTED GOT: the readable failure the suite promises, then the scenario ends.
+fail() {
+    echo "FAIL [$SCENARIO] $1"
+    echo "  expected: $2"
+    echo "  got:      $3"
+    if [ -n "${VM_LOG:-}" ] && [ -f "$VM_LOG" ]; then
+        echo "  --- guest console, last 60 lines ($VM_LOG) ---"
+        tail -n 60 "$VM_LOG" | cut -d' ' -f2- | sed 's/^/  | /'
+    fi
+    exit 1
+}
+ok() { echo "ok   [$SCENARIO] $*"; }
+
+expect_eq() { [ "$3" = "$2" ] && ok "$1" || fail "$1" "$2" "$3"; }
+expect_match() { printf '%s' "$3" | grep -qE -- "$2" && ok "$1" || fail "$1" "output matching /$2/" "$3"; }
+expect_no_match() { printf '%s' "$3" | grep -qE -- "$2" && fail "$1" "no output matching /$2/" "$3" || ok "$1"; }
+
+free_port() {
+    local p
+    while :; do
+        p=$((20000 + RANDOM % 20000))
+        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+    done
+}
+
+# Disks and firmware, as qemu arguments.
+media_virtio() { echo "-drive file=$ISO,format=raw,if=virtio,readonly=on"; }
+media_cdrom_guide() { echo "-drive file=$ISO,index=2,format=raw,media=cdrom,readonly=on -boot d"; }
+firmware_efi() {
+    local v
+    for v in "" _4M; do
+        if [ -f "/usr/share/OVMF/OVMF_CODE$v.fd" ]; then
+            [ -f "$WORK/vars.fd" ] || cp "/usr/share/OVMF/OVMF_VARS$v.fd" "$WORK/vars.fd"
+            echo "-drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE$v.fd -drive if=pflash,format=raw,file=$WORK/vars.fd"
+            return
+        fi
+    done
+    fail "EFI firmware" "OVMF installed (image-recipe/host-tools installs it)" "none in /usr/share/OVMF"
+}
+
+# magic_disk PATH MB: the guide's persistence.img.
+magic_disk() {
+    dd if=/dev/zero of="$1" bs=1M count="$2" status=none
+    echo "lightwhale-please-format-me" | dd conv=notrunc of="$1" status=none
+}
+
+# vm_start QEMU-ARGS...: boots, with the serial console time-stamped into $VM_LOG and
+# writable through $VM_IN (the boot: prompt listens on it).
+vm_start() {
+    VM_BOOTS=$((VM_BOOTS + 1))
+    VM_LOG=$WORK/console.$VM_BOOTS.log
+    VM_LOG_FROM=0
+    SSH_PORT=${SSH_PORT_FIXED:-$(free_port)}
+    HTTP_PORT=$(free_port)
+    local pipe=$WORK/serial.$VM_BOOTS
+    mkfifo "$pipe.in" "$pipe.out"
+    VM_IN=$pipe.in
+    VM_T0=$(now)
+    # shellcheck disable=SC2068
+    qemu-system-x86_64 -accel tcg -m 2G -smp 2 -display none -monitor none \
+        -chardev "pipe,id=s0,path=$pipe" -serial chardev:s0 \
+        -device virtio-rng-pci -net nic,model=virtio \
+        -net "user,hostfwd=tcp:127.0.0.1:$SSH_PORT-:22,hostfwd=tcp:127.0.0.1:$HTTP_PORT-:80" \
+        $@ >"$WORK/qemu.$VM_BOOTS.out" 2>&1 &
+    VM_PID=$!
+    exec 7<>"$pipe.in"  # keep the input open so the console never sees EOF
+    (while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "${line%$'\r'}"; done <"$pipe.out" >"$VM_LOG") &
+    VM_READER=$!
+}
+
+vm_alive() { [ -n "$VM_PID" ] && kill -0 "$VM_PID" 2>/dev/null; }
+
+vm_kill() {
+    if [ -n "$VM_PID" ]; then
+        kill -9 "$VM_PID" 2>/dev/null || true
+        wait "$VM_PID" 2>/dev/null || true
+    fi
+    [ -n "$VM_READER" ] && { kill "$VM_READER" 2>/dev/null || true; wait "$VM_READER" 2>/dev/null || true; }
+    exec 7>&- 2>/dev/null || true
+    VM_PID= VM_READER=
+}
+
+# Type a line at the guest's serial console (the ISOLINUX boot: prompt).
+vm_type() { printf '%s\r' "$1" >&7; }
+
+# The console of the current boot, each line behind its time stamp.
+console() { tail -c +"$((VM_LOG_FROM + 1))" "$VM_LOG" 2>/dev/null; }
+
+# wait_console REGEX SECONDS: until this boot's console shows REGEX; prints that line's time stamp.
+wait_console() {
+    local end=$((SECONDS + $2)) line
+    while [ $SECONDS -lt $end ]; do
+        line=$(console | grep -m1 -E -- "$1" || true)
+        [ -n "$line" ] && { echo "${line%% *}"; return 0; }
+        vm_alive || return 1
+        sleep 0.2
+    done
+    return 1
+}
+
+SSH_OPTS=(-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=5)
+# ssh as op with the password, as the guide's first login does.
+vm_ssh() {
+    sshpass -p "${OP_PASSWORD:-opsecret}" ssh -p "$SSH_PORT" "${SSH_OPTS[@]}" \
+        -o PreferredAuthentications=password -o PubkeyAuthentication=no op@127.0.0.1 "$@"
+}
+# ssh as op with the host's key only, never a password.
+vm_ssh_key() {
+    ssh -p "$SSH_PORT" "${SSH_OPTS[@]}" -o BatchMode=yes -o PreferredAuthentications=publickey \
+        -i "$WORK/id_ed25519" op@127.0.0.1 "$@"
+}
+host_key() {
+    ssh-keyscan -p "$SSH_PORT" -t ed25519 127.0.0.1 2>/dev/null | awk '{ print $3 }'
+}
+make_user_key() {
+    [ -f "$WORK/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C "acceptance@$(hostname)" -f "$WORK/id_ed25519"
+}
+
+# wait_until SECONDS COMMAND...: retries COMMAND once a second.
+wait_until() {
+    local end=$((SECONDS + $1)); shift
+    while [ $SECONDS -lt $end ]; do
+        "$@" >/dev/null 2>&1 && return 0
+        vm_alive || return 1
+        sleep 1
+    done
+    return 1
+}
+
+# vm_ready [LOGIN]: waits for SSH and Docker, records the boot's timings.
+vm_ready() {
+    local login=${1:-vm_ssh}
+    wait_until 240 "$login" true || fail "SSH login (boot $VM_BOOTS)" "login within 240 s" "none; qemu: $(tail -3 "$WORK/qemu.$VM_BOOTS.out" 2>/dev/null)"
+    local t_ssh t_docker
+    t_ssh=$(elapsed "$VM_T0")
+    wait_until 180 "$login" docker info || fail "docker info (boot $VM_BOOTS)" "docker info works within 180 s of SSH" "$("$login" docker info 2>&1 | tail -3)"
+    t_docker=$(elapsed "$VM_T0")
+    record_timings "$t_ssh" "$t_docker" "$login"
+}
+
+# One line per boot in $RESULTS: seconds from QEMU start (or reboot) to kernel, init, SSH, docker; memory.
+record_timings() {
+    local kernel init mem
+    kernel=$(console | grep -m1 -E 'Linux version' | cut -d' ' -f1)
+    init=$(console | grep -m1 -E 'Run /init as init process' | cut -d' ' -f1)
+    mem=$("$3" "awk '/^MemTotal/ { t = \$2 } /^MemAvailable/ { a = \$2 } END { printf \"%d\", (t - a) / 1024 }' /proc/meminfo" 2>/dev/null || echo "?")
+    printf '%s boot=%s kernel=%s init=%s ssh=%s docker=%s mem_mib=%s\n' "$SCENARIO" "$VM_BOOTS" \
+        "${kernel:+$(elapsed "$VM_T0" "$kernel")}" "${init:+$(elapsed "$VM_T0" "$init")}" "$1" "$2" "$mem" >>"$RESULTS"
+    say "boot $VM_BOOTS: ssh ${1}s, docker ${2}s, ${mem} MiB in use"
+}
+
+# vm_reboot [LOGIN-BEFORE [LOGIN-AFTER]]: the guide's `sudo reboot`; waits for the machine to go
+# and come back (after a volatile reboot the key is gone, so the second login may differ).
+vm_reboot() {
+    local before=${1:-vm_ssh} login=${2:-${1:-vm_ssh}}
+    "$before" 'sudo reboot' >/dev/null 2>&1 || true
+    wait_until 120 vm_gone "$before" || fail "reboot" "SSH goes away after sudo reboot" "still answering"
+    # The same QEMU process boots again: time and console from here on.
+    VM_BOOTS=$((VM_BOOTS + 1))
+    VM_T0=$(now)
+    VM_LOG_FROM=$(stat -c %s "$VM_LOG")
+    vm_ready "$login"
+}
+vm_gone() { ! "$1" true; }
+
+# vm_poweroff: clean shutdown; checks the guest said its file systems were unmounted cleanly.
+vm_poweroff() {
+    vm_ssh_any 'sudo poweroff' >/dev/null 2>&1 || true
+    local i=0
+    while vm_alive && [ $i -lt 120 ]; do sleep 1; i=$((i + 1)); done
+    vm_alive && fail "poweroff" "QEMU exits within 120 s of sudo poweroff" "still running"
+    vm_kill
+}
+vm_ssh_any() { vm_ssh_key "$@" 2>/dev/null || vm_ssh "$@"; }
+
+# The HTTP server image the guide's web server stands for (Docker Hub is out of reach here):
+# busybox httpd serving /public, built from local files into a `docker load` archive.
+http_image() {
+    [ -f "$WORK/httpd.tar" ] || python3 "$ACC/make-httpd-image" "$WORK/httpd.tar"
+    echo "$WORK/httpd.tar"
+}
+
+# Copy a file into the guest's home.
+vm_put() { sshpass -p "${OP_PASSWORD:-opsecret}" scp -P "$SSH_PORT" "${SSH_OPTS[@]}" -o PreferredAuthentications=password -o PubkeyAuthentication=no "$1" "op@127.0.0.1:$2" 2>/dev/null ||
+    scp -P "$SSH_PORT" "${SSH_OPTS[@]}" -o BatchMode=yes -i "$WORK/id_ed25519" "$1" "op@127.0.0.1:$2"; }
+
+need_iso() {
+    [ -f "$ISO" ] || make -C "$TOP" image
+    "$TOP/image-recipe/host-tools"
+}
