@@ -168,7 +168,7 @@ vm_ready() {
 record_timings() {
     local kernel init mem
     kernel=$(console | grep -m1 -E 'Linux version' | cut -d' ' -f1)
-    init=$(console | grep -m1 -E 'Run /init as init process' | cut -d' ' -f1)
+    init=$(console | grep -m1 -E 'Run /init as init process|lightwhale: ' | cut -d' ' -f1)
     mem=$("$3" "awk '/^MemTotal/ { t = \$2 } /^MemAvailable/ { a = \$2 } END { printf \"%d\", (t - a) / 1024 }' /proc/meminfo" 2>/dev/null || echo "?")
     printf '%s boot=%s kernel=%s init=%s ssh=%s docker=%s mem_mib=%s\n' "$SCENARIO" "$VM_BOOTS" \
         "${kernel:+$(elapsed "$VM_T0" "$kernel")}" "${init:+$(elapsed "$VM_T0" "$init")}" "$1" "$2" "$mem" >>"$RESULTS"
