@@ -49,8 +49,11 @@ public enum Planner {
 
         let ordered = survey.claims.sorted(by: Claim.precedes)
         guard let chosen = ordered.first else {
+            let refused = disks.contains { $0.header.magic.isExact }
             return volatile(
-                decision: "volatile: no persistence device (no disk carries the magic header, no lightwhale-data file system)",
+                decision: refused
+                    ? "volatile: a disk carries the magic header but must not be written (see why it was skipped)"
+                    : "volatile: no persistence device (no disk carries the magic header, no lightwhale-data file system)",
                 skipped: survey.skipped, policy: policy)
         }
         let others = ordered.dropFirst().map {

@@ -11,7 +11,11 @@ public enum Roles {
         let mountPoints = disk.mountPoints + disk.partitions.flatMap(\.mountPoints)
         if Protection.bootLabel(of: disk) != nil || mountPoints.contains(Paths.join(policy.root, "")) { return .boot }
         if mountPoints.contains(policy.dataMountPoint) { return .data }
-        if disk.header.magic.isExact || disk.partitions.contains(where: { $0.name == MagicHeader.partitionName }) {
+        // Pending only if the claim would really go ahead: a protected disk's header licenses nothing.
+        if disk.header.magic.isExact && Protection.reasons(for: disk, policy: policy).isEmpty { return .pendingClaim }
+        if disk.partitions.contains(where: {
+            $0.name == MagicHeader.partitionName && Protection.reasons(for: $0, on: disk, policy: policy).isEmpty
+        }) {
             return .pendingClaim
         }
         let systems = [disk.filesystem] + disk.partitions.map(\.filesystem)

@@ -1,0 +1,106 @@
+// `lwctl devices --json` and `lwctl enable` on image files.
+
+import Foundation
+import Testing
+
+@Suite("lwctl devices and enable on fixtures")
+struct CommandTests {
+    struct DeviceEntry: Decodable {
+        var device: String
+        var size: UInt64
+        var role: String
+        var magic: String
+        var partitionTable: String?
+    }
+
+    static let roles: [(fixture: String, role: String, magic: String)] = [
+        ("blank", "other", "absent"),
+        ("magic", "pending claim", "exact"),
+        ("magic-newline", "pending claim", "exact"),
+        ("nearmiss-case", "other", "near miss"),
+        ("nearmiss-offset1", "other", "near miss"),
+        ("magic-over-gpt", "pending claim", "exact"),
+        ("claimed", "data", "absent"),
+        ("half-make-filesystem", "pending claim", "exact"),
+        ("foreign-ext4", "other", "absent"),
+        ("named-partition", "pending claim", "absent"),
+        ("iso-boot", "boot", "absent"),
+        ("iso-boot-magic", "boot", "exact"),
+    ]
+
+    @Test("devices --json gives each disk its role and writes nothing")
+    func devicesRoles() throws {
+        try Sandbox.with { box in
+            let images = try box.make(Self.roles.map(\.fixture))
+            let sums = try images.map(Image.checksum)
+            let o = try box.lwctl(["devices", "--json", "--devices"] + images)
+            #expect(o.status == 0, Comment(rawValue: o.both))
+            let entries = try JSONDecoder().decode([DeviceEntry].self, from: Data(o.stdout.utf8))
+            #expect(entries.map(\.device) == images)
+            for (entry, want) in zip(entries, Self.roles) {
+                #expect(entry.role == want.role, "\(want.fixture): role \(entry.role)")
+                #expect(entry.magic.hasPrefix(want.magic), "\(want.fixture): magic \(entry.magic)")
+                #expect(entry.size == 128 << 20)
+            }
+            #expect(try images.map(Image.checksum) == sums)
+        }
+    }
+
+    @Test("enable --yes writes the guide's header (and nothing past the boot-code area), then claim takes the disk")
+    func enableThenClaim() throws {
+        try Sandbox.with { box in
+            let image = try box.make("foreign-gpt")
+            let tableBefore = try Image.bytes(image, at: 440, count: 1 << 20)
+            let o = try box.lwctl(["enable", "--yes", "--json", image])
+            #expect(o.status == 0, Comment(rawValue: o.both))
+            #expect(o.stdout.contains("\"enabled\""))
+            let head = try Image.bytes(image, at: 0, count: 440)
+            #expect(Array(head[0..<28]) == Array((Image.magic + "\n").utf8), "the same bytes as the guide's echo")
+            #expect(head[28...].allSatisfy { $0 == 0 }, "the rest of the boot-code area is cleared (no old claim record)")
+            #expect(try Image.bytes(image, at: 440, count: 1 << 20) == tableBefore, "enable writes only the header")
+
+            let plan = try box.dryRun([image])
+            #expect(plan.decision.hasPrefix("claim \(image):"), Comment(rawValue: plan.summary))
+            let r = try box.claim([image])
+            #expect(r.ok == true, Comment(rawValue: r.summary))
+            try expectClaimedWholeDisk(image)
+        }
+    }
+
+    @Test("enable asks for the device name and writes nothing without it")
+    func enableNeedsConfirmation() throws {
+        try Sandbox.with { box in
+            let image = try box.make("blank")
+            let sum = try Image.checksum(image)
+            let refused = try box.lwctl(["enable", image])  // stdin is /dev/null: no answer
+            #expect(refused.status != 0, Comment(rawValue: refused.both))
+            #expect(refused.stderr.contains("not confirmed"), Comment(rawValue: refused.both))
+            #expect(try Image.checksum(image) == sum)
+
+            let wrong = box.dir + "/wrong-answer"
+            try "/dev/sda\n".write(toFile: wrong, atomically: true, encoding: .utf8)
+            #expect(try box.lwctl(["enable", image], stdinFile: wrong).status != 0)
+            #expect(try Image.checksum(image) == sum)
+
+            let answer = box.dir + "/answer"
+            try (image + "\n").write(toFile: answer, atomically: true, encoding: .utf8)
+            let confirmed = try box.lwctl(["enable", image], stdinFile: answer)
+            #expect(confirmed.status == 0, Comment(rawValue: confirmed.both))
+            #expect(try Image.startsWithMagic(image))
+        }
+    }
+
+    @Test("enable refuses what must never be claimed", arguments: [
+        ("tiny-magic", "too small"), ("iso-boot", "boot medium"), ("iso-boot-magic", "boot medium"),
+    ])
+    func enableRefuses(_ fixture: String, _ keyword: String) throws {
+        try Sandbox.with { box in
+            let image = try box.make(fixture)
+            let sum = try Image.checksum(image)
+            let o = try box.lwctl(["enable", "--yes", image])
+            #expect(o.status != 0, Comment(rawValue: o.both))
+            #expect(o.stderr.contains(keyword), Comment(rawValue: o.both))
+            #expect(try Image.checksum(image) == sum)
+        }
+    }
+}
