@@ -30,6 +30,7 @@ $(ISO): $(RECIPE_FILES) $(if $(LWCTL_DEP),$(LWCTL_BIN))
 	LWCTL=$(if $(LWCTL_DEP),$(CURDIR)/$(LWCTL_BIN),none) image-recipe/build
 
 lwctl:
+	scripts/swift-deps
 	swift build -c release --static-swift-stdlib --product lwctl --scratch-path .build-image
 
 run: image
@@ -40,3 +41,8 @@ smoke: image
 
 clean:
 	rm -rf build .build-image
+
+# Every test, as CI runs it (.ci/run): see scripts/test.
+.PHONY: test
+test:
+	scripts/test

@@ -132,17 +132,19 @@ public struct Prober: Sendable {
     func readContents(of file: DeviceFile, into disk: inout Disk) throws {
         let head = try file.read(at: 0, count: MagicHeader.probeLength)
         disk.header = BootArea(parsing: head)
+        disk.filesystem = try BlkidProbe(file).filesystem()
+        if let fs = disk.filesystem { disk.filesystem = withExtState(fs, file: file, offset: 0) }
         if let (table, parts) = try BlkidProbe(file).partitions() {
             disk.partitionTable = table
             disk.partitions = parts
         }
-        disk.filesystem = try BlkidProbe(file).filesystem()
-        if let fs = disk.filesystem { disk.filesystem = withExtState(fs, file: file, offset: 0) }
         for i in disk.partitions.indices {
             let p = disk.partitions[i]
-            let region = Region(offset: p.start, size: p.size)
+            // An entry that points past the end of the medium (a hybrid ISO's MBR read on a CD with
+            // 2048-byte sectors does) has nothing to read; the disk is still judged by the rest.
+            guard p.size > 0, p.start + p.size <= disk.size else { continue }
             disk.partitions[i].header = BootArea(magic: MagicHeader.match(try file.read(at: p.start, count: 64)))
-            if let fs = try BlkidProbe(file, region: region).filesystem() {
+            if let fs = try BlkidProbe(file, region: Region(offset: p.start, size: p.size)).filesystem() {
                 disk.partitions[i].filesystem = withExtState(fs, file: file, offset: p.start)
             }
         }

@@ -12,10 +12,9 @@ final class BlkidProbe {
         guard let p = blkid_new_probe() else { throw SystemError("probe", file.path, "libblkid could not allocate a probe") }
         probe = p
         subject = file.path
-        let r = blkid_probe_set_device(p, file.fd, blkid_loff_t(region?.offset ?? 0), blkid_loff_t(region?.size ?? 0))
-        if r != 0 {
-            blkid_free_probe(p)
-            throw SystemError("probe", file.path, "libblkid refused the device")
+        // Once every property is set, a throwing init still runs deinit: it frees the probe.
+        if blkid_probe_set_device(p, file.fd, blkid_loff_t(region?.offset ?? 0), blkid_loff_t(region?.size ?? 0)) != 0 {
+            throw SystemError("probe", region.map { "\(file.path) at \($0.offset)+\($0.size)" } ?? file.path, "libblkid refused the range")
         }
     }
 

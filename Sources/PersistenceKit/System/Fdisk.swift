@@ -15,11 +15,9 @@ final class FdiskContext {
         self.path = path
         // Keep LBA 0's boot-code area (the magic header and claim record live there; I2).
         _ = fdisk_enable_bootbits_protection(c, 1)
+        // deinit runs even when this init throws, and releases the context.
         let r = fdisk_assign_device(c, path, 0)
-        if r != 0 {
-            fdisk_unref_context(c)
-            throw SystemError("open for partitioning", path, String(cString: strerror(-r)))
-        }
+        if r != 0 { throw SystemError("open for partitioning", path, String(cString: strerror(-r))) }
         assigned = true
     }
 

@@ -104,8 +104,8 @@ final class Sandbox: @unchecked Sendable {
     }
 
     /// `losetup -f --show` (or onto the free device `at`); detached by `cleanup` if the test does not do it.
-    func attach(_ image: String, readOnly: Bool = false, at device: String? = nil) throws -> String {
-        let loop = try sh("losetup \(device ?? "-f") --show \(readOnly ? "-r " : "")\(image)").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    func attach(_ image: String, readOnly: Bool = false, at device: String? = nil, sectorSize: Int = 512) throws -> String {
+        let loop = try sh("losetup \(device ?? "-f") --show --sector-size \(sectorSize) \(readOnly ? "-r " : "")\(image)").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         guard loop.hasPrefix("/dev/loop") else { throw HarnessError("losetup gave '\(loop)'") }
         loops.append(loop)
         return loop
