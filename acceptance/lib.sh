@@ -119,7 +119,7 @@ wait_console() {
         line=$(console | grep -m1 -E -- "$1" || true)
         [ -n "$line" ] && { echo "${line%% *}"; return 0; }
         vm_alive || return 1
-        sleep 0.2
+        sleep 0.05
     done
     return 1
 }

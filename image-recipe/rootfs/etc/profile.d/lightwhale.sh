@@ -9,6 +9,7 @@ fi
 case $(cat /run/lightwhale/mode 2>/dev/null) in
     persistent) echo "Persistence: ACTIVE -- /etc, /home, /var/www and Docker data are kept on /mnt/lightwhale-data." ;;
     volatile) echo "Persistence: NONE (volatile) -- every change is lost at reboot. See the guide to enable persistence." ;;
+    ?*) echo "Persistence: $(cat /run/lightwhale/mode) -- see: sudo lwctl status" ;;
 esac
 # /etc/shadow newer than the boot-time check means a password was changed since
 if [ -e /run/lightwhale/default-password ] && ! [ /etc/shadow -nt /run/lightwhale/default-password ]; then
