@@ -107,7 +107,14 @@ vm_kill() {
 }
 
 # Type a line at the guest's serial console (the ISOLINUX boot: prompt).
-vm_type() { printf '%s\r' "$1" >&7; }
+# One character at a time: the emulated UART's FIFO holds 16 bytes.
+vm_type() {
+    local text="$1"$'\r' i
+    for ((i = 0; i < ${#text}; i++)); do
+        printf '%s' "${text:i:1}" >&7
+        sleep 0.02
+    done
+}
 
 # The console of the current boot, each line behind its time stamp.
 console() { tail -c +"$((VM_LOG_FROM + 1))" "$VM_LOG" 2>/dev/null; }
