@@ -43,6 +43,10 @@ clean:
 	rm -rf build .build-image
 
 # Every test, as CI runs it (.ci/run): see scripts/test.
-.PHONY: test
+.PHONY: test acceptance
 test:
 	scripts/test
+
+# The guide replayed on the ISO in QEMU (about 45-60 minutes).
+acceptance: image
+	acceptance/run
