@@ -83,7 +83,7 @@ vm_start() {
     VM_IN=$pipe.in
     VM_T0=$(now)
     # shellcheck disable=SC2068
-    qemu-system-x86_64 -accel tcg -m 2G -smp 2 -display none -monitor none \
+    qemu-system-x86_64 -accel tcg -m 2G -smp "${VM_SMP:-2}" -display none -monitor none \
         -chardev "pipe,id=s0,path=$pipe" -serial chardev:s0 \
         -device virtio-rng-pci -net nic,model=virtio \
         -net "user,hostfwd=tcp:127.0.0.1:$SSH_PORT-:22,hostfwd=tcp:127.0.0.1:$HTTP_PORT-:80" \
@@ -141,6 +141,13 @@ vm_ssh() {
 vm_ssh_key() {
     ssh -p "$SSH_PORT" "${SSH_OPTS[@]}" -o BatchMode=yes -o PreferredAuthentications=publickey \
         -i "$WORK/id_ed25519" op@127.0.0.1 "$@"
+}
+# vm_copy_id: the guide's ssh-copy-id, with the password. It keeps temporary files in ~/.ssh:
+# it gets a home of its own, so the host's is neither needed nor touched.
+vm_copy_id() {
+    mkdir -p "$WORK/home/.ssh"
+    HOME=$WORK/home sshpass -p "${OP_PASSWORD:-opsecret}" ssh-copy-id -p "$SSH_PORT" \
+        -i "$WORK/id_ed25519.pub" "${SSH_OPTS[@]}" op@127.0.0.1
 }
 host_key() {
     ssh-keyscan -p "$SSH_PORT" -t ed25519 127.0.0.1 2>/dev/null | awk '{ print $3 }'
