@@ -199,19 +199,22 @@ record_timings() {
     say "boot $VM_BOOTS: ssh ${1}s, docker ${2}s, ${mem} MiB in use"
 }
 
-# vm_reboot [LOGIN-BEFORE [LOGIN-AFTER]]: the guide's `sudo reboot`; waits for the machine to go
-# and come back (after a volatile reboot the key is gone, so the second login may differ).
+# vm_reboot [LOGIN-BEFORE [LOGIN-AFTER]]: the guide's `sudo reboot`; waits for the kernel to say
+# it restarts, then for the machine to come back (after a volatile reboot the key is gone, so the
+# second login may differ). The console, not a failed login, tells that the old system is gone:
+# under load a login can fail while the old system is still shutting down.
 vm_reboot() {
     local before=${1:-vm_ssh} login=${2:-${1:-vm_ssh}}
+    VM_LOG_FROM=$(stat -c %s "$VM_LOG")
     "$before" 'sudo reboot' >/dev/null 2>&1 || true
-    wait_until 120 vm_gone "$before" || fail "reboot" "SSH goes away after sudo reboot" "still answering"
+    wait_console 'reboot: Restarting system' 180 >/dev/null ||
+        fail "reboot" "the console shows 'reboot: Restarting system' after sudo reboot" "not within 180 s"
     # The same QEMU process boots again: time and console from here on.
     VM_BOOTS=$((VM_BOOTS + 1))
     VM_T0=$(now)
     VM_LOG_FROM=$(stat -c %s "$VM_LOG")
     vm_ready "$login"
 }
-vm_gone() { ! "$1" true; }
 
 # vm_poweroff: clean shutdown; checks the guest said its file systems were unmounted cleanly.
 vm_poweroff() {
