@@ -167,9 +167,11 @@ wait_until() {
     return 1
 }
 
-# ssh_banner: sshd answers on the forwarded port. Until the guest has an address, QEMU's user
-# network holds a connection open without an answer: give up after two seconds, ask again.
-ssh_banner() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$SSH_PORT && head -c 4 <&3" 2>/dev/null | grep -q SSH-; }
+# guest_has_address: the boot's console says DHCP gave an interface its address. Until then QEMU's
+# user network holds a connection to the guest open without an answer, and connections given up
+# on then reach sshd later, unauthenticated: sshd's PerSourcePenalties (OpenSSH 9.8+) count them
+# against the host's one source address and start refusing it. So no login is tried before this.
+guest_has_address() { console | grep -qE 'lightwhale: [[:alnum:]]+ has [0-9]'; }
 
 # The remote half of "docker info ready": one session waits for Docker's socket, then asks
 # `docker info`, so the time measured is Docker's and neither that of more logins nor of
@@ -179,7 +181,7 @@ DOCKER_WAIT='i=0; until [ -S /var/run/docker.sock ] && docker info >/dev/null 2>
 # vm_ready [LOGIN]: waits for SSH and Docker, records the boot's timings.
 vm_ready() {
     local login=${1:-vm_ssh}
-    POLL=0.2 wait_until 240 ssh_banner && POLL=0.2 wait_until 60 "$login" true ||
+    POLL=0.2 wait_until 240 guest_has_address && POLL=0.2 wait_until 60 "$login" true ||
         fail "SSH login (boot $VM_BOOTS)" "login within 240 s" "none; qemu: $(tail -3 "$WORK/qemu.$VM_BOOTS.out" 2>/dev/null)"
     local t_ssh t_docker
     t_ssh=$(elapsed "$VM_T0")
