@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import PersistenceKit
 
@@ -29,7 +32,7 @@ struct Devices: ParsableCommand {
             do {
                 inventory = try Prober().inventory(devices: devices.isEmpty ? nil : devices)
             } catch {
-                throw Failure(description: "\(error)", code: 2)
+                throw Failure(description: geteuid() == 0 ? "\(error)" : "\(error) (\(Self.rootHint))", code: 2)
             }
             let policy = Policy.random()
             let entries = inventory.disks.map { d in
@@ -48,8 +51,11 @@ struct Devices: ParsableCommand {
                     [e.device, Bytes(e.size).description, e.model ?? "-", e.role.rawValue, Describe.contents(of: e.filesystem, table: e.partitionTable, partitions: e.partitions)]
                 }))
             for s in inventory.unreadable { Console.error("lwctl: \(s.device) \(s.reason)") }
+            if !inventory.unreadable.isEmpty && geteuid() != 0 { Console.error("lwctl: \(Self.rootHint)") }
         }
     }
+
+    static let rootHint = "disks are readable by root only: sudo lwctl devices"
 }
 
 enum Describe {

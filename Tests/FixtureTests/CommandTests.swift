@@ -46,6 +46,16 @@ struct CommandTests {
         }
     }
 
+    @Test("devices run by a user who cannot read the disks says to run it as root")
+    func devicesNeedsRoot() throws {
+        try Sandbox.with { box in
+            let image = try box.make("blank")
+            let o = try Run.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", try Repo.lwctl(), "devices", "--devices", image])
+            #expect(o.stderr.contains("Permission denied"), Comment(rawValue: o.both))
+            #expect(o.stderr.contains("sudo lwctl devices"), Comment(rawValue: o.both))
+        }
+    }
+
     @Test("enable --yes writes the guide's header (and nothing past the boot-code area), then claim takes the disk")
     func enableThenClaim() throws {
         try Sandbox.with { box in

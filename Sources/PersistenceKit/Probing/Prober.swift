@@ -65,7 +65,10 @@ public struct Prober: Sendable {
 
     func probe(path: String, context: Context) throws -> Disk {
         var st = stat()
-        guard stat(path, &st) == 0 else { throw ProbeError.notFound(path) }
+        guard stat(path, &st) == 0 else {
+            if errno == ENOENT || errno == ENOTDIR { throw ProbeError.notFound(path) }
+            throw SystemError.errno("open", path)
+        }
         switch st.st_mode & S_IFMT {
         case S_IFREG:
             return try probeFile(path: path, context: context)
