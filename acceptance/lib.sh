@@ -4,6 +4,7 @@ set -eu
 
 ACC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$ACC/.." && pwd)
+. "$TOP/image-recipe/guest.sh"
 ISO=${ISO:-$TOP/build/lightwhale-$(cat "$TOP/image-recipe/VERSION")-x86.iso}
 SCENARIO=${SCENARIO:-$(basename "$0")}
 WORK=$(mktemp -d "/tmp/lightwhale-acc.XXXXXX")
@@ -47,32 +48,19 @@ expect_eq() { [ "$3" = "$2" ] && ok "$1" || fail "$1" "$2" "$3"; }
 expect_match() { printf '%s' "$3" | grep -qE -- "$2" && ok "$1" || fail "$1" "output matching /$2/" "$3"; }
 expect_no_match() { printf '%s' "$3" | grep -qE -- "$2" && fail "$1" "no output matching /$2/" "$3" || ok "$1"; }
 
-free_port() {
-    local p
-    while :; do
-        p=$((20000 + RANDOM % 20000))
-        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-    done
-}
-
 # Disks and firmware, as qemu arguments.
 media_virtio() { echo "-drive file=$ISO,format=raw,if=virtio,readonly=on"; }
 media_cdrom_guide() { echo "-drive file=$ISO,index=2,format=raw,media=cdrom,readonly=on -boot d"; }
 firmware_efi() {
-    local v
-    for v in "" _4M; do
-        if [ -f "/usr/share/OVMF/OVMF_CODE$v.fd" ]; then
-            [ -f "$WORK/vars.fd" ] || cp "/usr/share/OVMF/OVMF_VARS$v.fd" "$WORK/vars.fd"
-            echo "-drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE$v.fd -drive if=pflash,format=raw,file=$WORK/vars.fd"
-            return
-        fi
-    done
-    fail "EFI firmware" "OVMF installed (image-recipe/host-tools installs it)" "none in /usr/share/OVMF"
+    local code vars
+    read -r code vars < <(ovmf_pair) ||
+        fail "EFI firmware" "OVMF installed (image-recipe/host-tools installs it)" "none in /usr/share/OVMF"
+    [ -f "$WORK/vars.fd" ] || cp "$vars" "$WORK/vars.fd"
+    echo "-drive if=pflash,format=raw,readonly=on,file=$code -drive if=pflash,format=raw,file=$WORK/vars.fd"
 }
 
 # magic_disk PATH MB: the guide's persistence.img. Sparse: to the guest it reads as zeros all the
-# same, and the suite does not write gigabytes of them to the host's disk, whose reads (QEMU's
-# of the ISO) then slowed to a crawl.
+# same, and the suite does not write some 5 GB of zeros to the host's disk in a run.
 magic_disk() {
     rm -f "$1"
     truncate -s "$2M" "$1"
@@ -177,16 +165,8 @@ wait_until() {
     return 1
 }
 
-# guest_has_address: the boot's console says DHCP gave an interface its address. Until then QEMU's
-# user network holds a connection to the guest open without an answer, and connections given up
-# on then reach sshd later, unauthenticated: sshd's PerSourcePenalties (OpenSSH 9.8+) count them
-# against the host's one source address and start refusing it. So no login is tried before this.
-guest_has_address() { console | grep -qE 'lightwhale: [[:alnum:]]+ has [0-9]'; }
-
-# The remote half of "docker info ready": one session waits for Docker's socket, then asks
-# `docker info`, so the time measured is Docker's and neither that of more logins nor of
-# starting the docker client over and over.
-DOCKER_WAIT='i=0; until [ -S /var/run/docker.sock ] && docker info >/dev/null 2>&1; do i=$((i + 1)); [ $i -lt 900 ] || exit 1; sleep 0.2; done'
+# guest_has_address: this boot's console shows ADDRESS_RE (guest.sh says why no login comes first).
+guest_has_address() { console | grep -qE "$ADDRESS_RE"; }
 
 # vm_ready [LOGIN]: waits for SSH and Docker, records the boot's timings.
 vm_ready() {
@@ -203,7 +183,7 @@ vm_ready() {
     record_timings "$t_ssh" "$t_docker" "$login"
 }
 
-# One line per boot in $RESULTS: seconds from QEMU start (or reboot) to kernel, init, SSH, docker; memory.
+# One line per boot in $RESULTS: seconds from QEMU start to kernel, init, SSH, docker; memory.
 record_timings() {
     local kernel init mem
     kernel=$(console | grep -m1 -E 'Linux version' | cut -d' ' -f1)
@@ -220,9 +200,10 @@ record_timings() {
 # under load a login can fail while the old system is still shutting down.
 # Once the kernel says it restarts, Lightwhale's part is done (Docker stopped, file systems
 # synced and unmounted); the reset is the firmware's. The machine is then started afresh, with the
-# same disks, rather than reset inside the same QEMU: under TCG a warm reset keeps the previous
-# boot's translated code, and the next boot's copy of the root into RAM, which overwrites those
-# pages, took 25-39 s instead of 3-6 s (measured: three soaks side by side, 1 vCPU each).
+# same disks, rather than reset inside the same QEMU: after a warm reset under TCG the next boot's
+# copy of the root into RAM took 25-39 s instead of 3-6 s (three soaks side by side, 1 vCPU each;
+# only that step was slower, presumably TCG invalidating the old boot's translated code page by
+# page as the copy overwrites it).
 vm_reboot() {
     local before=${1:-vm_ssh} login=${2:-${1:-vm_ssh}}
     VM_LOG_FROM=$(stat -c %s "$VM_LOG")
