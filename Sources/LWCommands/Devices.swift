@@ -31,8 +31,10 @@ struct Devices: ParsableCommand {
             let inventory: Inventory
             do {
                 inventory = try Prober().inventory(devices: devices.isEmpty ? nil : devices)
+            } catch let e as SystemError where geteuid() != 0 && e.detail == String(cString: strerror(EACCES)) {
+                throw Failure(description: "\(e) (\(Self.rootHint))", code: 2)
             } catch {
-                throw Failure(description: geteuid() == 0 ? "\(error)" : "\(error) (\(Self.rootHint))", code: 2)
+                throw Failure(description: "\(error)", code: 2)
             }
             let policy = Policy.random()
             let entries = inventory.disks.map { d in

@@ -53,6 +53,9 @@ struct CommandTests {
             let o = try Run.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", try Repo.lwctl(), "devices", "--devices", image])
             #expect(o.stderr.contains("Permission denied"), Comment(rawValue: o.both))
             #expect(o.stderr.contains("sudo lwctl devices"), Comment(rawValue: o.both))
+            let missing = try Run.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", try Repo.lwctl(), "devices", "--devices", "/nonexistent.img"])
+            #expect(missing.stderr.contains("no such device"), Comment(rawValue: missing.both))
+            #expect(!missing.stderr.contains("sudo"), "root would not help: \(missing.both)")
         }
     }
 
