@@ -13,6 +13,7 @@ VM_PID=
 VM_READER=
 VM_BOOTS=0
 VM_LOG_FROM=0
+VM_TYPED=
 
 cleanup() {
     vm_kill
@@ -74,6 +75,7 @@ vm_start() {
     VM_BOOTS=$((VM_BOOTS + 1))
     VM_LOG=$WORK/console.$VM_BOOTS.log
     VM_LOG_FROM=0
+    VM_TYPED=
     SSH_PORT=${SSH_PORT_FIXED:-$(free_port)}
     HTTP_PORT=$(free_port)
     local pipe=$WORK/serial.$VM_BOOTS
@@ -108,6 +110,7 @@ vm_kill() {
 # One character at a time: the emulated UART's FIFO holds 16 bytes.
 vm_type() {
     local text="$1"$'\r' i
+    VM_TYPED=$1
     for ((i = 0; i < ${#text}; i++)); do
         printf '%s' "${text:i:1}" >&7
         sleep 0.02
@@ -168,9 +171,23 @@ wait_until() {
 # guest_has_address: this boot's console shows ADDRESS_RE (guest.sh says why no login comes first).
 guest_has_address() { console | grep -qE "$ADDRESS_RE"; }
 
+# address_or_tcg_oops: the guest has an address, or died of QEMU's fault (guest.sh).
+address_or_tcg_oops() { guest_has_address || console | tcg_oops_early; }
+
 # vm_ready [LOGIN]: waits for SSH and Docker, records the boot's timings.
 vm_ready() {
     local login=${1:-vm_ssh}
+    POLL=0.2 wait_until 240 address_or_tcg_oops && ! guest_has_address && [ -z "${VM_RESTARTED:-}" ] && {
+        say "boot $VM_BOOTS: QEMU's TCG fault before /init ($(console | grep -m1 'Oops: int3' | cut -d' ' -f2-)); not Lightwhale's: starting QEMU again"
+        local typed=$VM_TYPED
+        vm_kill
+        vm_start "${VM_ARGS[@]}"
+        if [ -n "$typed" ]; then
+            wait_console 'ISOLINUX' 120 >/dev/null && sleep 0.5 && vm_type "$typed"
+        fi
+        VM_RESTARTED=1 vm_ready "$login"
+        return
+    }
     POLL=0.2 wait_until 240 guest_has_address ||
         fail "SSH login (boot $VM_BOOTS)" "the console shows a DHCP address within 240 s" \
             "none ($(vm_alive && echo "QEMU still running" || echo "QEMU exited: $(tail -3 "$WORK/qemu.$VM_BOOTS.out" 2>/dev/null)"))"
