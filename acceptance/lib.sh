@@ -178,7 +178,7 @@ address_or_tcg_oops() { guest_has_address || console | tcg_oops_early; }
 vm_ready() {
     local login=${1:-vm_ssh}
     POLL=0.2 wait_until 240 address_or_tcg_oops && ! guest_has_address && [ -z "${VM_RESTARTED:-}" ] && {
-        say "boot $VM_BOOTS: QEMU's TCG fault before /init ($(console | grep -m1 'Oops: int3' | cut -d' ' -f2-)); not Lightwhale's: starting QEMU again"
+        say "boot $VM_BOOTS: QEMU's TCG fault before /init ($(console | grep -m1 -F "$TCG_OOPS" | cut -d' ' -f2-)); not Lightwhale's: starting QEMU again"
         local typed=$VM_TYPED
         vm_kill
         vm_start "${VM_ARGS[@]}"

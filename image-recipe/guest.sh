@@ -49,6 +49,7 @@ DOCKER_WAIT='i=0; until [ -S /var/run/docker.sock ] && docker info >/dev/null 2>
 # seconds into the kernel's start (once in about 30 boots here, 2026-11-27;
 # real hardware and KVM serialise). Such a boot died before /init and touched
 # no disk, so the harness starts QEMU again, once, and says so.
+TCG_OOPS='Oops: int3'
 tcg_oops_early() {
-    awk '/Run \/init as init process/ { exit } /Oops: int3/ { f = 1; exit } END { exit !f }' "${1:--}"
+    awk -v oops="$TCG_OOPS" '/Run \/init as init process/ { exit } index($0, oops) { f = 1; exit } END { exit !f }' "${1:--}"
 }
