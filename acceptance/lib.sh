@@ -177,9 +177,14 @@ address_or_tcg_oops() { guest_has_address || console | tcg_oops_early; }
 # vm_ready [LOGIN]: waits for SSH and Docker, records the boot's timings.
 vm_ready() {
     local login=${1:-vm_ssh}
-    POLL=0.2 wait_until 240 address_or_tcg_oops && ! guest_has_address && [ -z "${VM_RESTARTED:-}" ] && {
-        say "boot $VM_BOOTS: QEMU's TCG fault before /init ($(console | grep -m1 -F "$TCG_OOPS" | cut -d' ' -f2-)); not Lightwhale's: starting QEMU again"
-        local typed=$VM_TYPED
+    POLL=0.2 wait_until 240 address_or_tcg_oops ||
+        fail "SSH login (boot $VM_BOOTS)" "the console shows a DHCP address within 240 s" \
+            "none ($(vm_alive && echo "QEMU still running" || echo "QEMU exited: $(tail -3 "$WORK/qemu.$VM_BOOTS.out" 2>/dev/null)"))"
+    if ! guest_has_address; then
+        local oops typed=$VM_TYPED
+        oops=$(console | grep -m1 -F "$TCG_OOPS" | cut -d' ' -f2-)
+        [ -z "${VM_RESTARTED:-}" ] || fail "SSH login (boot $VM_BOOTS)" "a boot without QEMU's TCG fault" "the fault again: $oops"
+        say "boot $VM_BOOTS: QEMU's TCG fault before /init ($oops); not Lightwhale's: starting QEMU again"
         vm_kill
         vm_start "${VM_ARGS[@]}"
         if [ -n "$typed" ]; then
@@ -187,10 +192,7 @@ vm_ready() {
         fi
         VM_RESTARTED=1 vm_ready "$login"
         return
-    }
-    POLL=0.2 wait_until 240 guest_has_address ||
-        fail "SSH login (boot $VM_BOOTS)" "the console shows a DHCP address within 240 s" \
-            "none ($(vm_alive && echo "QEMU still running" || echo "QEMU exited: $(tail -3 "$WORK/qemu.$VM_BOOTS.out" 2>/dev/null)"))"
+    fi
     POLL=0.2 wait_until 60 "$login" true ||
         fail "SSH login (boot $VM_BOOTS)" "a login within 60 s of the DHCP address" "$("$login" true 2>&1 | tail -3)"
     local t_ssh t_docker
