@@ -31,8 +31,9 @@ struct Claim: ParsableCommand {
     @Flag(name: .long, help: "Claim and format, but neither mount nor overlay (to prepare a disk or an image file).")
     var noMount = false
     @OptionGroup var output: OutputOptions
-    @Option(name: .long, help: .hidden)
-    var faultAfter: String?
+    /// Test hook (hidden): stop dead after this step, as a power cut would, with no cleanup.
+    @Option(name: .long, help: .hidden, transform: Claim.stepAction)
+    var faultAfter: Step.Action?
 
     func run() throws {
         try reporting {
@@ -50,7 +51,6 @@ struct Claim: ParsableCommand {
             let runner = ClaimRunner(
                 executor: executor, dryRun: dryRun, log: log,
                 afterStep: { step in
-                    // Test hook: stop dead after this step, as a power cut would, with no cleanup.
                     if step.action == fault {
                         Console.error("lwctl: fault injected after \(step.action)")
                         _exit(75)
@@ -70,5 +70,13 @@ struct Claim: ParsableCommand {
         } catch {
             Console.error("lwctl: warning: could not save the report to \(path): \(error)")
         }
+    }
+
+    static func stepAction(_ word: String) throws -> Step.Action {
+        guard let action = Step.Action(rawValue: word) else {
+            let names = Step.Action.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("'\(word)' is not a step; the steps are: \(names)")
+        }
+        return action
     }
 }

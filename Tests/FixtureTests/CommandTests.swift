@@ -46,6 +46,20 @@ struct CommandTests {
         }
     }
 
+    @Test("claim --fault-after takes only a step's name, and says which names there are")
+    func faultAfterRejectsUnknownNames() throws {
+        try Sandbox.with { box in
+            let image = try box.make("magic")
+            let sum = try Image.checksum(image)
+            let o = try box.lwctl(["claim", "--no-mount", "--root", box.root, "--devices", image, "--fault-after", "format"])
+            #expect(o.status != 0 && o.status != 75, Comment(rawValue: o.both))
+            for word in ["record-claim", "make-filesystem", "complete-claim", "mount-overlay"] {
+                #expect(o.stderr.contains(word), "the error lists '\(word)': \(o.both)")
+            }
+            #expect(try Image.checksum(image) == sum, "a rejected command writes nothing")
+        }
+    }
+
     @Test("devices run by a user who cannot read the disks says to run it as root")
     func devicesNeedsRoot() throws {
         try Sandbox.with { box in

@@ -43,7 +43,7 @@ enum Make {
 }
 
 extension ClaimPlan {
-    var actions: [String] { steps.map(\.action) }
+    var actions: [Step.Action] { steps.map(\.action) }
     /// Every device a disk-writing step names.
     var writtenDevices: Set<String> { Set(steps.filter(\.writesDisk).compactMap(\.device)) }
     func reason(for device: String) -> String? { skipped.first { $0.device == device }?.reason }

@@ -2,12 +2,12 @@ import Testing
 @testable import PersistenceKit
 
 @Suite struct PlannerTests {
-    static let claimActions = [
-        "record-claim", "wipe-signatures", "write-partition-table", "ensure-partition-node", "make-filesystem",
-        "verify-filesystem", "complete-claim", "mount", "make-directories",
-        "mount-overlay", "mount-overlay", "mount-overlay",
+    static let claimActions: [Step.Action] = [
+        .recordClaim, .wipeSignatures, .writePartitionTable, .ensurePartitionNode, .makeFilesystem,
+        .verifyFilesystem, .completeClaim, .mount, .makeDirectories,
+        .mountOverlay, .mountOverlay, .mountOverlay,
     ]
-    static let volatileActions = ["mount-tmpfs", "make-directories", "mount-overlay", "mount-overlay", "mount-overlay"]
+    static let volatileActions: [Step.Action] = [.mountTmpfs, .makeDirectories, .mountOverlay, .mountOverlay, .mountOverlay]
 
     @Test func blankMachineIsVolatileAndWritesNothing() {
         let plan = Make.plan([Make.disk("/dev/sda"), Make.disk("/dev/sdb")])
@@ -31,12 +31,12 @@ import Testing
     /// I2: the magic goes last, after the file system is made and verified.
     @Test func magicIsRemovedOnlyAfterTheFileSystemIsVerified() throws {
         let plan = Make.plan([Make.disk("/dev/vdb", magic: .exact)])
-        let writes = plan.steps.filter(\.writesDisk).filter { $0.action != "check-filesystem" }
+        let writes = plan.steps.filter(\.writesDisk).filter { $0.action != .checkFilesystem }
         #expect(writes.last == .completeClaim(disk: "/dev/vdb"))
-        let make = try #require(plan.actions.firstIndex(of: "make-filesystem"))
-        let verify = try #require(plan.actions.firstIndex(of: "verify-filesystem"))
-        let complete = try #require(plan.actions.firstIndex(of: "complete-claim"))
-        let record = try #require(plan.actions.firstIndex(of: "record-claim"))
+        let make = try #require(plan.actions.firstIndex(of: .makeFilesystem))
+        let verify = try #require(plan.actions.firstIndex(of: .verifyFilesystem))
+        let complete = try #require(plan.actions.firstIndex(of: .completeClaim))
+        let record = try #require(plan.actions.firstIndex(of: .recordClaim))
         #expect(record < make && make < verify && verify < complete)
     }
 
@@ -105,8 +105,8 @@ import Testing
         let d = Make.gpt(Make.disk("/dev/sdb"), [Make.part(1, of: "/dev/sdb", name: "lightwhale-data", fs: Make.ext4())])
         let plan = Make.plan([Make.disk("/dev/sda"), d])
         #expect(plan.mode == .persistent)
-        #expect(plan.actions == ["ensure-partition-node", "check-filesystem", "mount", "make-directories", "mount-overlay", "mount-overlay", "mount-overlay"])
-        #expect(!plan.actions.contains("make-filesystem"))
+        #expect(plan.actions == [.ensurePartitionNode, .checkFilesystem, .mount, .makeDirectories, .mountOverlay, .mountOverlay, .mountOverlay])
+        #expect(!plan.actions.contains(.makeFilesystem))
         #expect(plan.dataDevice == "/dev/sdb1")
     }
 
@@ -153,8 +153,8 @@ import Testing
             Make.disk("/dev/sdb", magic: .exact, claim: Make.oldUUID),
             [Make.part(1, of: "/dev/sdb", name: "lightwhale-data", fs: Make.ext4(uuid: Make.oldUUID))])
         let plan = Make.plan([d])
-        #expect(plan.actions.prefix(3) == ["complete-claim", "ensure-partition-node", "check-filesystem"])
-        #expect(!plan.actions.contains("make-filesystem"))
+        #expect(plan.actions.prefix(3) == [.completeClaim, .ensurePartitionNode, .checkFilesystem])
+        #expect(!plan.actions.contains(.makeFilesystem))
         #expect(plan.decision.contains("finish the interrupted claim"))
     }
 
@@ -184,8 +184,8 @@ import Testing
         #expect(plan.dataDevice == "/dev/nvme0n1p2")
         #expect(
             plan.actions.prefix(6) == [
-                "mark-partition", "wipe-signatures", "ensure-partition-node", "make-filesystem", "verify-filesystem",
-                "complete-partition-claim",
+                .markPartition, .wipeSignatures, .ensurePartitionNode, .makeFilesystem, .verifyFilesystem,
+                .completePartitionClaim,
             ])
         let region = Region(offset: Make.GiB + Make.MiB, size: 4 * Make.GiB)
         // The wipe names the disk but reaches only the partition's bytes.
@@ -198,8 +198,8 @@ import Testing
             Make.disk("/dev/sda"),
             [Make.part(1, of: "/dev/sda", name: "lightwhale-please-format-me", uuid: Make.oldUUID, fs: Make.ext4(uuid: Make.oldUUID))])
         let plan = Make.plan([d])
-        #expect(plan.actions.first == "complete-partition-claim")
-        #expect(!plan.actions.contains("make-filesystem"))
+        #expect(plan.actions.first == .completePartitionClaim)
+        #expect(!plan.actions.contains(.makeFilesystem))
     }
 
     @Test func mountedPleaseFormatMePartitionIsRefused() {
@@ -237,7 +237,7 @@ import Testing
         #expect(plan.mode == .persistent)
         #expect(plan.reason(for: "/dev/sdc")?.contains("next boot") == true)
         let partial = Make.plan([], mounts: Array(mounts.prefix(2)))
-        #expect(partial.actions == ["make-directories", "mount-overlay", "mount-overlay"])
+        #expect(partial.actions == [.makeDirectories, .mountOverlay, .mountOverlay])
     }
 
     @Test func noMountPolicyOnlyClaims() {
@@ -281,5 +281,16 @@ import Testing
         for (disks, allowed) in zip(machines, licensed) {
             #expect(Make.plan(disks).writtenDevices.isSubset(of: allowed))
         }
+    }
+
+    /// The words are a contract (JSON, logs, `--fault-after`, the fixture script): fixed here.
+    @Test func actionWordsAreStable() throws {
+        #expect(Step.Action.allCases.map(\.rawValue) == [
+            "record-claim", "wipe-signatures", "write-partition-table", "mark-partition", "ensure-partition-node",
+            "make-filesystem", "verify-filesystem", "complete-claim", "complete-partition-claim", "check-filesystem",
+            "mount", "mount-tmpfs", "make-directories", "mount-overlay",
+        ])
+        #expect("\(Step.Action.makeFilesystem)" == "make-filesystem")
+        #expect(Step.Action(rawValue: "format") == nil)
     }
 }

@@ -7,24 +7,24 @@ import Testing
 
     @Test func fsckFailureFallsBackToTmpfsAndWritesNothingMore() {
         let executor = RecordingExecutor { step in
-            step.action == "check-filesystem" ? SystemError("check", "/dev/sdb1", "e2fsck -p exited 4") : nil
+            step.action == .checkFilesystem ? SystemError("check", "/dev/sdb1", "e2fsck -p exited 4") : nil
         }
         let report = ClaimRunner(executor: executor).run(Make.plan([dataDisk]), policy: Make.policy)
         #expect(report.ok)
         #expect(report.mode == .volatile)
         #expect(report.fallback?.contains("e2fsck -p exited 4") == true)
         #expect(executor.rolledBack == 1)
-        #expect(executor.performed.map(\.action) == ["ensure-partition-node"] + PlannerTests.volatileActions)
-        #expect(report.steps.first { $0.result == "failed" }?.action == "check-filesystem")
+        #expect(executor.performed.map(\.action) == [.ensurePartitionNode] + PlannerTests.volatileActions)
+        #expect(report.steps.first { $0.result == "failed" }?.action == .checkFilesystem)
     }
 
     @Test func failedClaimLeavesTheMagicAndBootsVolatile() {
         let executor = RecordingExecutor { step in
-            step.action == "make-filesystem" ? SystemError("format", "/dev/sdb1", "mke2fs exited 1") : nil
+            step.action == .makeFilesystem ? SystemError("format", "/dev/sdb1", "mke2fs exited 1") : nil
         }
         let report = ClaimRunner(executor: executor).run(Make.plan([Make.disk("/dev/sdb", magic: .exact)]), policy: Make.policy)
         #expect(report.mode == .volatile)
-        #expect(!executor.performed.contains { $0.action == "complete-claim" })  // I2: the licence stays
+        #expect(!executor.performed.contains { $0.action == .completeClaim })  // I2: the licence stays
     }
 
     @Test func whenEvenTheFallbackFailsTheReportSaysSo() {

@@ -1,4 +1,5 @@
 import Foundation
+import PersistenceKit
 import Testing
 
 extension PrivilegedTests {
@@ -6,15 +7,15 @@ extension PrivilegedTests {
     /// system the interrupted claim already made is finished, never made again.
     @Suite("Crash safety: fault injection and SIGKILL")
     struct CrashSafety {
-        static let actions = [
-            "record-claim", "wipe-signatures", "write-partition-table", "ensure-partition-node",
-            "make-filesystem", "verify-filesystem", "complete-claim",
+        static let actions: [Step.Action] = [
+            .recordClaim, .wipeSignatures, .writePartitionTable, .ensurePartitionNode, .makeFilesystem,
+            .verifyFilesystem, .completeClaim,
         ]
         /// After these the file system is complete: the next claim must keep it (I3).
-        static let afterFormatting: Set<String> = ["make-filesystem", "verify-filesystem", "complete-claim"]
+        static let afterFormatting: Set<Step.Action> = [.makeFilesystem, .verifyFilesystem, .completeClaim]
 
         @Test("stopped after a step, then rebooted: the next claim completes it", .sandbox, arguments: actions)
-        func faultAfter(_ action: String) throws {
+        func faultAfter(_ action: Step.Action) throws {
             let s = try Sandbox.get
             let img = try s.image("disk", size: "192M", magic: true)
             let loop = try s.attach(img)
@@ -23,7 +24,7 @@ extension PrivilegedTests {
             #expect(cut.status == 75, "the fault hook exits 75: \(cut.stderr)")
             #expect(cut.stderr.contains("fault injected after \(action)"))
             let recorded = try s.claimRecordUUID(img)
-            if action != "complete-claim" {
+            if action != .completeClaim {
                 #expect(try s.hasMagic(img), "I2: the magic survives until the claim is complete")
                 #expect(recorded != nil, "the claim record is beside the magic")
             } else {
@@ -54,7 +55,7 @@ extension PrivilegedTests {
                 // I3: the made file system is finished (or just mounted), not redone.
                 #expect(!again.actions.contains("make-filesystem"), "\(again.actions)")
                 #expect(!again.actions.contains("wipe-signatures") && !again.actions.contains("write-partition-table"))
-                if action != "complete-claim" {
+                if action != .completeClaim {
                     #expect(again.actions.first == "complete-claim", "\(again.actions)")
                 }
                 #expect(recorded == nil || fs["UUID"] == recorded, "the recorded file system is the one kept")
@@ -77,13 +78,13 @@ extension PrivilegedTests {
             #expect((try? String(contentsOfFile: s.out + "/after-resume", encoding: .utf8)) == "survives\n")
         }
 
-        static let partitionActions = [
-            "mark-partition", "wipe-signatures", "ensure-partition-node", "make-filesystem", "verify-filesystem",
-            "complete-partition-claim",
+        static let partitionActions: [Step.Action] = [
+            .markPartition, .wipeSignatures, .ensurePartitionNode, .makeFilesystem, .verifyFilesystem,
+            .completePartitionClaim,
         ]
 
         @Test("a partition claim stopped after a step, then rebooted: completed, siblings untouched", .sandbox, arguments: partitionActions)
-        func partitionFaultAfter(_ action: String) throws {
+        func partitionFaultAfter(_ action: Step.Action) throws {
             let s = try Sandbox.get
             let MiB: UInt64 = 1 << 20
             let img = try s.image("named", size: "192M")
@@ -115,7 +116,7 @@ extension PrivilegedTests {
             #expect(try s.mounts("after").contains { $0.target == s.root + "/mnt/lightwhale-data" && $0.source == s.partitionNode(loop2, 2) })
             let fs = try s.blkid(s.partitionNode(loop2, 2))
             #expect(fs["TYPE"] == "ext4" && fs["LABEL"] == "lightwhale-data" && fs["PART_ENTRY_NAME"] == "lightwhale-data", "\(fs)")
-            if Self.afterFormatting.contains(action) || action == "complete-partition-claim" {
+            if Self.afterFormatting.contains(action) || action == .completePartitionClaim {
                 #expect(!again.actions.contains("make-filesystem"), "I3: finished, not redone: \(again.actions)")
                 #expect(fsBefore["UUID"] != nil && fsBefore["UUID"] == fs["UUID"])
             } else {

@@ -1,7 +1,7 @@
 /// What one `lwctl claim` decided and did: printed with `--json`, saved for `lwctl status`.
 public struct ClaimReport: Sendable, Codable, Equatable {
     public struct StepRecord: Sendable, Codable, Equatable {
-        public var action: String
+        public var action: Step.Action
         public var device: String?
         public var path: String?
         public var summary: String

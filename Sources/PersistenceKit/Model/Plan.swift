@@ -106,23 +106,42 @@ public enum Step: Sendable, Equatable {
     case makeDirectories([String])
     case mountOverlay(OverlaySpec)
 
-    /// A stable word for logs and JSON.
-    public var action: String {
+    /// What a step does, without its arguments: the stable word logs, JSON and `--fault-after` use.
+    public enum Action: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
+        case recordClaim = "record-claim"
+        case wipeSignatures = "wipe-signatures"
+        case writePartitionTable = "write-partition-table"
+        case markPartition = "mark-partition"
+        case ensurePartitionNode = "ensure-partition-node"
+        case makeFilesystem = "make-filesystem"
+        case verifyFilesystem = "verify-filesystem"
+        case completeClaim = "complete-claim"
+        case completePartitionClaim = "complete-partition-claim"
+        case checkFilesystem = "check-filesystem"
+        case mount = "mount"
+        case mountTmpfs = "mount-tmpfs"
+        case makeDirectories = "make-directories"
+        case mountOverlay = "mount-overlay"
+
+        public var description: String { rawValue }
+    }
+
+    public var action: Action {
         switch self {
-        case .recordClaim: "record-claim"
-        case .wipeSignatures: "wipe-signatures"
-        case .writePartitionTable: "write-partition-table"
-        case .markPartition: "mark-partition"
-        case .ensurePartitionNode: "ensure-partition-node"
-        case .makeFilesystem: "make-filesystem"
-        case .verifyFilesystem: "verify-filesystem"
-        case .completeClaim: "complete-claim"
-        case .completePartitionClaim: "complete-partition-claim"
-        case .checkFilesystem: "check-filesystem"
-        case .mountFilesystem: "mount"
-        case .mountTmpfs: "mount-tmpfs"
-        case .makeDirectories: "make-directories"
-        case .mountOverlay: "mount-overlay"
+        case .recordClaim: .recordClaim
+        case .wipeSignatures: .wipeSignatures
+        case .writePartitionTable: .writePartitionTable
+        case .markPartition: .markPartition
+        case .ensurePartitionNode: .ensurePartitionNode
+        case .makeFilesystem: .makeFilesystem
+        case .verifyFilesystem: .verifyFilesystem
+        case .completeClaim: .completeClaim
+        case .completePartitionClaim: .completePartitionClaim
+        case .checkFilesystem: .checkFilesystem
+        case .mountFilesystem: .mount
+        case .mountTmpfs: .mountTmpfs
+        case .makeDirectories: .makeDirectories
+        case .mountOverlay: .mountOverlay
         }
     }
 

@@ -62,7 +62,7 @@ public enum Planner {
         return ClaimPlan(
             mode: .persistent, decision: chosen.decision, dataDevice: chosen.dataDevice,
             steps: chosen.steps
-                + (policy.mount ? mountSteps(device: chosen.dataDevice, partition: chosen.partition, policy: policy, justMade: chosen.steps.contains { $0.action == "make-filesystem" }) : []),
+                + (policy.mount ? mountSteps(device: chosen.dataDevice, partition: chosen.partition, policy: policy, justMade: chosen.steps.contains { $0.action == .makeFilesystem }) : []),
             skipped: survey.skipped + others)
     }
 
