@@ -34,7 +34,7 @@ struct Enable: ParsableCommand {
             let policy = Policy.random()
             let refusals = Roles.enableRefusals(for: disk, policy: policy)
             guard refusals.isEmpty else {
-                throw Failure(description: "not enabling \(disk.path): " + refusals.joined(separator: "; "))
+                throw Failure(description: "not enabling \(disk.path): " + refusals.sentence)
             }
             if disk.header.magic.isExact {
                 finish(disk.path, already: true)

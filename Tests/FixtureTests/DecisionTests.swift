@@ -16,8 +16,9 @@ enum Expect: Sendable {
     case mount(suffix: String)
     /// Format GPT partition `number` (named lightwhale-please-format-me) only.
     case partition(number: Int)
-    /// Nothing to claim: tmpfs; `device` (the image, or `image#N`) is skipped with all `keywords` in its reason.
-    case volatile(suffix: String, keywords: [String])
+    /// Nothing to claim: tmpfs; `device` (the image, or `image#N`) is skipped for the reason named
+    /// `code`, and for a protected device the I4 `refusals` named.
+    case volatile(suffix: String, code: String, refusals: [String] = [])
 }
 
 struct DecisionCase: Sendable, CustomTestStringConvertible {
@@ -26,12 +27,12 @@ struct DecisionCase: Sendable, CustomTestStringConvertible {
     var testDescription: String { fixture }
 
     static let all: [DecisionCase] = [
-        .init(fixture: "blank", expect: .volatile(suffix: "", keywords: ["no magic header"])),
+        .init(fixture: "blank", expect: .volatile(suffix: "", code: "no-licence")),
         .init(fixture: "magic", expect: .claim(oldPartitions: 0)),
         .init(fixture: "magic-newline", expect: .claim(oldPartitions: 0)),
-        .init(fixture: "nearmiss-case", expect: .volatile(suffix: "", keywords: ["not one", "letter case"])),
-        .init(fixture: "nearmiss-offset1", expect: .volatile(suffix: "", keywords: ["not one", "byte 1"])),
-        .init(fixture: "nearmiss-partition", expect: .volatile(suffix: "#1", keywords: ["only a whole disk"])),
+        .init(fixture: "nearmiss-case", expect: .volatile(suffix: "", code: "near-miss")),
+        .init(fixture: "nearmiss-offset1", expect: .volatile(suffix: "", code: "near-miss")),
+        .init(fixture: "nearmiss-partition", expect: .volatile(suffix: "#1", code: "magic-in-partition")),
         .init(fixture: "magic-over-mbr", expect: .claim(oldPartitions: 2)),
         .init(fixture: "magic-over-gpt", expect: .claim(oldPartitions: 3)),
         .init(fixture: "magic-over-ext4", expect: .claim(oldPartitions: 0)),
@@ -48,17 +49,17 @@ struct DecisionCase: Sendable, CustomTestStringConvertible {
         // A complete old lightwhale-data whose re-claim (licensed by a fresh magic) was cut after
         // record-claim: the record names another file system, so the old one is not "finished" (I3).
         .init(fixture: "reclaim-half-record-claim", expect: .redo),
-        .init(fixture: "foreign-ext4", expect: .volatile(suffix: "", keywords: ["no magic header"])),
-        .init(fixture: "foreign-gpt", expect: .volatile(suffix: "", keywords: ["no magic header"])),
+        .init(fixture: "foreign-ext4", expect: .volatile(suffix: "", code: "no-licence")),
+        .init(fixture: "foreign-gpt", expect: .volatile(suffix: "", code: "no-licence")),
         .init(fixture: "named-partition", expect: .partition(number: 2)),
-        .init(fixture: "named-partition-tiny", expect: .volatile(suffix: "#2", keywords: ["never written", "too small"])),
+        .init(fixture: "named-partition-tiny", expect: .volatile(suffix: "#2", code: "protected-named-partition", refusals: ["too-small"])),
         .init(fixture: "data-superfloppy", expect: .mount(suffix: "")),
-        .init(fixture: "data-ext2", expect: .volatile(suffix: "", keywords: ["labelled lightwhale-data", "not ext4"])),
-        .init(fixture: "tiny-magic", expect: .volatile(suffix: "", keywords: ["magic header", "never written", "too small"])),
-        .init(fixture: "corrupt-gpt", expect: .volatile(suffix: "", keywords: ["no magic header"])),
+        .init(fixture: "data-ext2", expect: .volatile(suffix: "", code: "data-not-ext4")),
+        .init(fixture: "tiny-magic", expect: .volatile(suffix: "", code: "protected-magic-disk", refusals: ["too-small"])),
+        .init(fixture: "corrupt-gpt", expect: .volatile(suffix: "", code: "no-licence")),
         .init(fixture: "corrupt-gpt-magic", expect: .claim(oldPartitions: 2)),
-        .init(fixture: "iso-boot", expect: .volatile(suffix: "", keywords: ["boot medium", "LIGHTWHALE"])),
-        .init(fixture: "iso-boot-magic", expect: .volatile(suffix: "", keywords: ["magic header", "never written", "boot medium"])),
+        .init(fixture: "iso-boot", expect: .volatile(suffix: "", code: "boot-medium")),
+        .init(fixture: "iso-boot-magic", expect: .volatile(suffix: "", code: "protected-magic-disk", refusals: ["boot-medium"])),
     ]
 }
 
@@ -134,16 +135,16 @@ struct DecisionTests {
                 let wipe = try #require(r.steps.first { $0.action == "wipe-signatures" })
                 #expect(!wipe.summary.contains("old partition"), "the wipe must stay inside partition \(n)")
                 #expect(r.skipped.isEmpty, context)
-            case .volatile(let suffix, let keywords):
+            case .volatile(let suffix, let code, let refusals):
                 #expect(r.mode == "volatile", context)
                 #expect(r.decision.hasPrefix("volatile:"), context)
                 #expect(r.dataDevice == nil, context)
                 #expect(r.actions == Actions.volatile, context)
                 #expect(r.writtenDevices.isEmpty, context)
                 let skip = try #require(r.skip(image + suffix), "\(image + suffix) must be listed in skipped: \(r.summary)")
-                for k in keywords {
-                    #expect(skip.reason.contains(k), "reason for \(c.fixture) lacks '\(k)': \(skip.reason)")
-                }
+                #expect(skip.code == code, "\(c.fixture): \(skip.code): \(skip.reason)")
+                #expect((skip.refusals ?? []) == refusals, "\(c.fixture): \(skip.reason)")
+                #expect(!skip.reason.isEmpty)
                 #expect(r.skipped.count == 1, context)
             }
 
@@ -155,20 +156,20 @@ struct DecisionTests {
 
 @Suite("dry-run decisions with several disks")
 struct SeveralDisksTests {
-    /// Fixtures that must never be written, with the words their skip reason must hold.
-    static let neverWritten: [(fixture: String, suffix: String, keywords: [String])] = [
-        ("blank", "", ["no magic header"]),
-        ("nearmiss-case", "", ["not one", "letter case"]),
-        ("nearmiss-offset1", "", ["not one", "byte 1"]),
-        ("nearmiss-partition", "#1", ["only a whole disk"]),
-        ("foreign-ext4", "", ["no magic header"]),
-        ("foreign-gpt", "", ["no magic header"]),
-        ("tiny-magic", "", ["too small"]),
-        ("named-partition-tiny", "#2", ["too small"]),
-        ("data-ext2", "", ["not ext4"]),
-        ("corrupt-gpt", "", ["no magic header"]),
-        ("iso-boot", "", ["boot medium"]),
-        ("iso-boot-magic", "", ["boot medium", "never written"]),
+    /// Fixtures that must never be written, with the names of their skip reason and refusals.
+    static let neverWritten: [(fixture: String, suffix: String, code: String, refusals: [String])] = [
+        ("blank", "", "no-licence", []),
+        ("nearmiss-case", "", "near-miss", []),
+        ("nearmiss-offset1", "", "near-miss", []),
+        ("nearmiss-partition", "#1", "magic-in-partition", []),
+        ("foreign-ext4", "", "no-licence", []),
+        ("foreign-gpt", "", "no-licence", []),
+        ("tiny-magic", "", "protected-magic-disk", ["too-small"]),
+        ("named-partition-tiny", "#2", "protected-named-partition", ["too-small"]),
+        ("data-ext2", "", "data-not-ext4", []),
+        ("corrupt-gpt", "", "no-licence", []),
+        ("iso-boot", "", "boot-medium", []),
+        ("iso-boot-magic", "", "protected-magic-disk", ["boot-medium"]),
     ]
 
     @Test("one magic disk among everything that must not be touched: only it is claimed (I1, I4)")
@@ -187,9 +188,8 @@ struct SeveralDisksTests {
             #expect(plan.writtenDevices.allSatisfy { $0 == magic || $0 == magic + "#1" }, Comment(rawValue: plan.summary))
             for (image, entry) in zip(others, Self.neverWritten) {
                 let skip = try #require(plan.skip(image + entry.suffix), "\(entry.fixture) missing from skipped: \(plan.summary)")
-                for k in entry.keywords {
-                    #expect(skip.reason.contains(k), "\(entry.fixture): '\(skip.reason)' lacks '\(k)'")
-                }
+                #expect(skip.code == entry.code, "\(entry.fixture): \(skip.code): \(skip.reason)")
+                #expect((skip.refusals ?? []) == entry.refusals, "\(entry.fixture): \(skip.reason)")
             }
             #expect(plan.skipped.count == others.count)
 
@@ -217,7 +217,7 @@ struct SeveralDisksTests {
                 #expect(r.dataDevice == a + "#1", Comment(rawValue: r.summary))
                 #expect(r.decision.hasPrefix("claim \(a):"))
                 let skip = try #require(r.skip(b), Comment(rawValue: r.summary))
-                #expect(skip.reason.contains("chosen first"), Comment(rawValue: skip.reason))
+                #expect(skip.code == "another-claim-first", Comment(rawValue: skip.reason))
                 #expect(r.writtenDevices.allSatisfy { !$0.hasPrefix(b) })
             }
             // Claim: a becomes the data disk; b keeps its magic and waits, untouched.
@@ -230,7 +230,7 @@ struct SeveralDisksTests {
             #expect(second.mode == "persistent" && second.dataDevice == a + "#1", Comment(rawValue: second.summary))
             #expect(second.actions.isEmpty, "the data disk exists; with --no-mount there is nothing to do")
             let skip = try #require(second.skip(b), Comment(rawValue: second.summary))
-            #expect(skip.reason.contains("already present"), Comment(rawValue: skip.reason))
+            #expect(skip.code == "data-already-present", Comment(rawValue: skip.reason))
             #expect(try Image.checksum(b) == bSum)
             #expect(try Image.startsWithMagic(b))
         }
@@ -265,7 +265,7 @@ struct SeveralDisksTests {
             #expect(r.actions == Actions.volatile)
             for d in [one, two] {
                 let skip = try #require(r.skip(d + "#1"), Comment(rawValue: r.summary))
-                #expect(skip.reason.contains("several lightwhale-data"), Comment(rawValue: skip.reason))
+                #expect(skip.code == "several-data-file-systems", Comment(rawValue: skip.reason))
             }
             let real = try box.claim([one, two])
             #expect(real.mode == "volatile" && real.actions.isEmpty, Comment(rawValue: real.summary))
@@ -284,7 +284,7 @@ struct SeveralDisksTests {
             #expect(r.decision.hasPrefix("finish the interrupted claim of \(late)"), Comment(rawValue: r.summary))
             #expect(r.dataDevice == late + "#1")
             let skip = try #require(r.skip(magic), Comment(rawValue: r.summary))
-            #expect(skip.reason.contains("chosen first"))
+            #expect(skip.code == "another-claim-first", Comment(rawValue: skip.reason))
         }
     }
 
@@ -298,7 +298,7 @@ struct SeveralDisksTests {
             let r = try box.dryRun([named, late])
             #expect(r.decision.hasPrefix("claim \(late):"), Comment(rawValue: r.summary))
             let skip = try #require(r.skip(named + "#2"), Comment(rawValue: r.summary))
-            #expect(skip.reason.contains("chosen first"))
+            #expect(skip.code == "another-claim-first", Comment(rawValue: skip.reason))
         }
     }
 }

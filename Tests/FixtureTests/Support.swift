@@ -210,6 +210,9 @@ struct ClaimJSON: Decodable {
     struct Skip: Decodable {
         var device: String
         var reason: String
+        /// The stable name of the reason, and of each I4 refusal behind it.
+        var code: String
+        var refusals: [String]?
     }
 
     var mode: String

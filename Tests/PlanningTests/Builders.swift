@@ -46,5 +46,5 @@ extension ClaimPlan {
     var actions: [Step.Action] { steps.map(\.action) }
     /// Every device a disk-writing step names.
     var writtenDevices: Set<String> { Set(steps.filter(\.writesDisk).compactMap(\.device)) }
-    func reason(for device: String) -> String? { skipped.first { $0.device == device }?.reason }
+    func reason(for device: String) -> SkipReason? { skipped.first { $0.device == device }?.reason }
 }

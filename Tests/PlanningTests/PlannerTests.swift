@@ -15,7 +15,7 @@ import Testing
         #expect(plan.actions == Self.volatileActions)
         #expect(plan.writtenDevices.isEmpty)
         #expect(plan.skipped.map(\.device) == ["/dev/sda", "/dev/sdb"])
-        #expect(plan.reason(for: "/dev/sda")?.contains("no magic header") == true)
+        #expect(plan.reason(for: "/dev/sda") == .noLicence)
     }
 
     @Test func magicDiskIsClaimedAndOnlyItIsWritten() {
@@ -67,7 +67,9 @@ import Testing
         let plan = Make.plan([Make.disk("/dev/sda", magic: magic)])
         #expect(plan.mode == .volatile)
         #expect(plan.writtenDevices.isEmpty)
-        #expect(plan.reason(for: "/dev/sda")?.contains(words) == true)
+        guard case .nearMiss(let why) = magic else { return }
+        #expect(plan.reason(for: "/dev/sda") == .nearMiss(why))
+        #expect(plan.reason(for: "/dev/sda")?.description.contains(words) == true)
     }
 
     @Test func magicInsideAPartitionIsNotALicence() {
@@ -76,15 +78,16 @@ import Testing
         let plan = Make.plan([Make.gpt(Make.disk("/dev/sda"), [p])])
         #expect(plan.mode == .volatile)
         #expect(plan.writtenDevices.isEmpty)
-        #expect(plan.reason(for: "/dev/sda1")?.contains("only a whole disk") == true)
+        #expect(plan.reason(for: "/dev/sda1") == .magicInPartition(disk: "/dev/sda"))
     }
 
     /// I4, one protection at a time, each with its reason.
     @Test(arguments: [
-        ("boot medium", "boot medium"), ("mounted", "mounted"), ("root", "running root"), ("swap", "swap"),
-        ("holders", "held by"), ("read-only", "read-only"), ("tiny", "too small"),
+        ("boot medium", Refusal.bootMedium(label: "LIGHTWHALE")), ("mounted", .mounted(points: ["/media/usb"])),
+        ("root", .holdsRoot), ("swap", .swap), ("holders", .held(by: ["md0"])), ("read-only", .readOnly),
+        ("tiny", .tooSmall(size: 32 * Make.MiB, minimum: Policy.defaultMinimumSize)),
     ])
-    func protectedMagicDisksAreNeverWritten(_ kind: String, words: String) {
+    func protectedMagicDisksAreNeverWritten(_ kind: String, refusal: Refusal) {
         var d = Make.disk("/dev/sdb", magic: .exact)
         switch kind {
         case "boot medium": d.filesystem = Filesystem(type: "iso9660", label: "LIGHTWHALE")
@@ -98,7 +101,8 @@ import Testing
         let plan = Make.plan([d])
         #expect(plan.mode == .volatile)
         #expect(plan.writtenDevices.isEmpty)
-        #expect(plan.reason(for: "/dev/sdb")?.contains(words) == true, "\(plan.skipped)")
+        #expect(plan.reason(for: "/dev/sdb")?.code == "protected-magic-disk", "\(plan.skipped)")
+        #expect(plan.reason(for: "/dev/sdb")?.refusals.contains(refusal) == true, "\(plan.skipped)")
     }
 
     @Test func existingDataFileSystemIsMountedNotFormatted() {
@@ -124,7 +128,7 @@ import Testing
         let plan = Make.plan([data, Make.disk("/dev/sdb", magic: .exact)])
         #expect(plan.dataDevice == "/dev/sda1")
         #expect(plan.writtenDevices == ["/dev/sda1"])  // e2fsck -p only
-        #expect(plan.reason(for: "/dev/sdb")?.contains("already present on /dev/sda1") == true)
+        #expect(plan.reason(for: "/dev/sdb") == .dataAlreadyPresent(on: "/dev/sda1"))
     }
 
     @Test func twoDataFileSystemsAreAmbiguousAndVolatile() {
@@ -206,14 +210,14 @@ import Testing
         let d = Make.gpt(Make.disk("/dev/sda"), [Make.part(1, of: "/dev/sda", name: "lightwhale-please-format-me", mounted: ["/srv"])])
         let plan = Make.plan([d])
         #expect(plan.writtenDevices.isEmpty)
-        #expect(plan.reason(for: "/dev/sda1")?.contains("mounted") == true)
+        #expect(plan.reason(for: "/dev/sda1") == .protectedNamedPartition([.mounted(points: ["/srv"])]))
     }
 
     /// I6: one claim per boot, chosen by a rule, the others told why.
     @Test func severalCandidatesAreChosenDeterministically() {
         let plan = Make.plan([Make.disk("/dev/sdc", magic: .exact), Make.disk("/dev/sdb", magic: .exact)])
         #expect(plan.dataDevice == "/dev/sdb1")
-        #expect(plan.reason(for: "/dev/sdc")?.contains("/dev/sdb was chosen first") == true)
+        #expect(plan.reason(for: "/dev/sdc") == .anotherClaimFirst("/dev/sdb"))
         // The same inventory in another order gives the same plan.
         #expect(plan == Make.plan([Make.disk("/dev/sdb", magic: .exact), Make.disk("/dev/sdc", magic: .exact)]))
     }
@@ -235,7 +239,7 @@ import Testing
         let plan = Make.plan([Make.disk("/dev/sdc", magic: .exact)], mounts: mounts)
         #expect(plan.steps.isEmpty)
         #expect(plan.mode == .persistent)
-        #expect(plan.reason(for: "/dev/sdc")?.contains("next boot") == true)
+        #expect(plan.reason(for: "/dev/sdc") == .alreadySetUp(mountPoint: "/mnt/lightwhale-data"))
         let partial = Make.plan([], mounts: Array(mounts.prefix(2)))
         #expect(partial.actions == [.makeDirectories, .mountOverlay, .mountOverlay])
     }
@@ -261,12 +265,12 @@ import Testing
         d.filesystem = Filesystem(type: "xfs", label: "lightwhale-data")
         let plan = Make.plan([d])
         #expect(plan.mode == .volatile)
-        #expect(plan.reason(for: "/dev/sda")?.contains("not ext4") == true)
+        #expect(plan.reason(for: "/dev/sda") == .dataNotExt4(type: "xfs"))
     }
 
     @Test func unreadableDevicesAreReported() {
-        let plan = Planner.plan(Inventory(disks: [], unreadable: [Skip(device: "/dev/sdz", reason: "could not be read")]), policy: Make.policy)
-        #expect(plan.reason(for: "/dev/sdz") == "could not be read")
+        let plan = Planner.plan(Inventory(disks: [], unreadable: [Skip(device: "/dev/sdz", reason: .unreadable(detail: "EIO"))]), policy: Make.policy)
+        #expect(plan.reason(for: "/dev/sdz") == .unreadable(detail: "EIO"))
     }
 
     /// Every plan the planner can make writes only devices that carry a licence (I1), over a
@@ -293,4 +297,17 @@ import Testing
         #expect("\(Step.Action.makeFilesystem)" == "make-filesystem")
         #expect(Step.Action(rawValue: "format") == nil)
     }
+
+    /// Size and table type forbid formatting, not using: a small data partition on an MBR disk is
+    /// mounted, while a mounted one is refused whatever its size.
+    @Test func refusalsThatOnlyForbidFormattingDoNotStopADataFileSystem() {
+        var d = Make.gpt(Make.disk("/dev/sdb"), [Make.part(1, of: "/dev/sdb", size: 32 * Make.MiB, fs: Make.ext4())])
+        d.partitionTable = PartitionTable(type: "dos")
+        let plan = Make.plan([d])
+        #expect(plan.mode == .persistent)
+        #expect(plan.dataDevice == "/dev/sdb1")
+        d.partitions[0].mountPoints = ["/srv"]
+        #expect(Make.plan([d]).reason(for: "/dev/sdb1") == .protectedData([.mounted(points: ["/srv"])]))
+    }
 }
+

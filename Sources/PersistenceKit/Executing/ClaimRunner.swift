@@ -26,7 +26,7 @@ public struct ClaimRunner {
         for skip in plan.skipped { log("skipped \(skip.device): \(skip.reason)") }
         var report = ClaimReport(
             mode: plan.mode, decision: plan.decision, dataDevice: plan.dataDevice, dataMountPoint: policy.dataMountPoint,
-            dockerDataRoot: policy.dockerDataRoot, dryRun: dryRun, time: Int(time(nil)), steps: [], skipped: plan.skipped,
+            dockerDataRoot: policy.dockerDataRoot, dryRun: dryRun, time: Int(time(nil)), steps: [], skipped: plan.skipped.map(ClaimReport.SkipRecord.init),
             fallback: nil, ok: true)
         if plan.steps.isEmpty { log("nothing to do") }
         if let failure = apply(plan.steps, into: &report) {

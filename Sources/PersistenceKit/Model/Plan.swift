@@ -19,16 +19,6 @@ public struct ClaimPlan: Sendable, Equatable {
 
 public enum Mode: String, Sendable, Codable { case persistent, volatile }
 
-public struct Skip: Sendable, Codable, Equatable {
-    public var device: String
-    public var reason: String
-
-    public init(device: String, reason: String) {
-        self.device = device
-        self.reason = reason
-    }
-}
-
 /// A byte range of a disk.
 public struct Region: Sendable, Codable, Equatable {
     public var offset: UInt64

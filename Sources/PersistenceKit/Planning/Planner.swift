@@ -27,7 +27,7 @@ public enum Planner {
         case 1:
             let data = survey.data[0]
             let waiting = survey.claims.map {
-                Skip(device: $0.device, reason: "a data file system is already present on \(data.device); Lightwhale uses one data device, so this one is left alone (remove its magic header or detach \(data.device) to claim it)")
+                Skip(device: $0.device, reason: .dataAlreadyPresent(on: data.device))
             }
             return ClaimPlan(
                 mode: .persistent,
@@ -38,11 +38,10 @@ public enum Planner {
                 steps: policy.mount ? mountSteps(device: data.device, partition: data.partition, policy: policy) : [],
                 skipped: survey.skipped + waiting)
         case 2...:
-            let names = survey.data.map(\.device).joined(separator: ", ")
-            let reason = "several lightwhale-data file systems (\(names)): Lightwhale will not guess which one holds your data; relabel or detach all but one"
+            let reason = SkipReason.severalDataFileSystems(survey.data.map(\.device))
             let all = survey.data.map { Skip(device: $0.device, reason: reason) }
                 + survey.claims.map { Skip(device: $0.device, reason: reason) }
-            return volatile(decision: "volatile: " + reason, skipped: survey.skipped + all, policy: policy)
+            return volatile(decision: "volatile: \(reason)", skipped: survey.skipped + all, policy: policy)
         default:
             break
         }
@@ -57,7 +56,7 @@ public enum Planner {
                 skipped: survey.skipped, policy: policy)
         }
         let others = ordered.dropFirst().map {
-            Skip(device: $0.device, reason: "\(chosen.device) was chosen first (one claim per boot: claims under way, then whole disks, then by name); this one is claimed at a later boot if it still carries its licence")
+            Skip(device: $0.device, reason: .anotherClaimFirst(chosen.device))
         }
         return ClaimPlan(
             mode: .persistent, decision: chosen.decision, dataDevice: chosen.dataDevice,
@@ -76,7 +75,7 @@ public enum Planner {
         }
         let mode: Mode = active.type == "tmpfs" ? .volatile : .persistent
         let skipped = disks.filter { $0.header.magic.isExact }.map {
-            Skip(device: $0.path, reason: "\(policy.dataMountPoint) is already mounted this boot; the claim waits for the next boot")
+            Skip(device: $0.path, reason: .alreadySetUp(mountPoint: policy.dataMountPoint))
         }
         return ClaimPlan(
             mode: mode,

@@ -1,39 +1,33 @@
 /// Invariant I4: the reasons a device must never be written, whatever it carries.
 enum Protection {
     /// Why the whole disk must not be written, or nothing if it may be.
-    static func reasons(for disk: Disk, policy: Policy) -> [String] {
-        var why: [String] = []
-        if let label = bootLabel(of: disk) { why.append("it is a Lightwhale boot medium (label \(label))") }
+    static func reasons(for disk: Disk, policy: Policy) -> [Refusal] {
+        var why: [Refusal] = []
+        if let label = bootLabel(of: disk) { why.append(.bootMedium(label: label)) }
         let mounted = disk.mountPoints + disk.partitions.flatMap(\.mountPoints)
-        if mounted.contains("/") { why.append("it holds the running root file system") }
-        if !mounted.isEmpty { why.append("it is mounted (\(mounted.joined(separator: ", ")))") }
-        if disk.isSwap || disk.partitions.contains(where: \.isSwap) { why.append("it is in use as swap") }
+        if mounted.contains("/") { why.append(.holdsRoot) }
+        if !mounted.isEmpty { why.append(.mounted(points: mounted)) }
+        if disk.isSwap || disk.partitions.contains(where: \.isSwap) { why.append(.swap) }
         let holders = disk.holders + disk.partitions.flatMap(\.holders)
-        if !holders.isEmpty { why.append("it is held by \(holders.joined(separator: ", ")) (RAID, LVM or dm)") }
-        if disk.readOnly { why.append("it is read-only") }
-        if disk.size < policy.minimumSize {
-            why.append("it is too small (\(Bytes(disk.size)); at least \(Bytes(policy.minimumSize)) is needed)")
-        }
+        if !holders.isEmpty { why.append(.held(by: holders)) }
+        if disk.readOnly { why.append(.readOnly) }
+        if disk.size < policy.minimumSize { why.append(.tooSmall(size: disk.size, minimum: policy.minimumSize)) }
         return why
     }
 
     /// Why one partition must not be formatted (its siblings may be in use; that is fine).
-    static func reasons(for partition: Partition, on disk: Disk, policy: Policy) -> [String] {
-        var why: [String] = []
-        if let label = bootLabel(of: disk) { why.append("its disk is a Lightwhale boot medium (label \(label))") }
-        if !disk.mountPoints.isEmpty || !disk.holders.isEmpty || disk.isSwap {
-            why.append("its disk is in use as a whole")
-        }
-        if !partition.mountPoints.isEmpty {
-            why.append("it is mounted (\(partition.mountPoints.joined(separator: ", ")))")
-        }
-        if partition.isSwap { why.append("it is in use as swap") }
-        if !partition.holders.isEmpty { why.append("it is held by \(partition.holders.joined(separator: ", "))") }
-        if disk.readOnly { why.append("its disk is read-only") }
+    static func reasons(for partition: Partition, on disk: Disk, policy: Policy) -> [Refusal] {
+        var why: [Refusal] = []
+        if let label = bootLabel(of: disk) { why.append(.onBootMedium(label: label)) }
+        if !disk.mountPoints.isEmpty || !disk.holders.isEmpty || disk.isSwap { why.append(.diskInUse) }
+        if !partition.mountPoints.isEmpty { why.append(.mounted(points: partition.mountPoints)) }
+        if partition.isSwap { why.append(.swap) }
+        if !partition.holders.isEmpty { why.append(.held(by: partition.holders)) }
+        if disk.readOnly { why.append(.onReadOnlyDisk) }
         if partition.size < policy.minimumSize {
-            why.append("it is too small (\(Bytes(partition.size)); at least \(Bytes(policy.minimumSize)) is needed)")
+            why.append(.tooSmall(size: partition.size, minimum: policy.minimumSize))
         }
-        if disk.partitionTable?.type != "gpt" { why.append("its partition table is not a GPT") }
+        if disk.partitionTable?.type != "gpt" { why.append(.notGPT) }
         return why
     }
 

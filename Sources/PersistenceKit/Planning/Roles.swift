@@ -24,7 +24,7 @@ public enum Roles {
     }
 
     /// Why `lwctl enable` must refuse this disk; empty when it may write the magic.
-    public static func enableRefusals(for disk: Disk, policy: Policy) -> [String] {
+    public static func enableRefusals(for disk: Disk, policy: Policy) -> [Refusal] {
         Protection.reasons(for: disk, policy: policy)
     }
 }

@@ -11,7 +11,7 @@ struct Survey {
         }
         var used = false
         if let fs = disk.filesystem, fs.label == Policy.dataLabel, disk.partitions.isEmpty {
-            used = considerData(device: disk.path, partition: nil, filesystem: fs, protections: Protection.reasons(for: disk, policy: policy).filter { !$0.hasPrefix("it is too small") })
+            used = considerData(device: disk.path, partition: nil, filesystem: fs, protections: Protection.reasons(for: disk, policy: policy))
         }
         for part in disk.partitions {
             used = classifyPartition(part, on: disk, policy: policy) || used
@@ -24,11 +24,11 @@ struct Survey {
     mutating func classifyMagicDisk(_ disk: Disk, policy: Policy) {
         let protections = Protection.reasons(for: disk, policy: policy)
         guard protections.isEmpty else {
-            skipped.append(Skip(device: disk.path, reason: "carries the magic header, but is never written because " + protections.joined(separator: "; ")))
+            skipped.append(Skip(device: disk.path, reason: .protectedMagicDisk(protections)))
             return
         }
         guard let layout = Layout.dataPartition(diskSize: disk.size, sectorSize: disk.logicalSectorSize, policy: policy) else {
-            skipped.append(Skip(device: disk.path, reason: "carries the magic header, but is too small for a GPT and a data partition"))
+            skipped.append(Skip(device: disk.path, reason: .tooSmallForLayout))
             return
         }
         let record = disk.header.claim
@@ -74,7 +74,7 @@ struct Survey {
         if part.name == MagicHeader.partitionName {
             let protections = Protection.reasons(for: part, on: disk, policy: policy)
             guard protections.isEmpty else {
-                skipped.append(Skip(device: device, reason: "is named \(MagicHeader.partitionName), but is never written because " + protections.joined(separator: "; ")))
+                skipped.append(Skip(device: device, reason: .protectedNamedPartition(protections)))
                 return true
             }
             if let puuid = part.uuid, Self.isFinished(part.filesystem, uuid: puuid) {
@@ -102,26 +102,27 @@ struct Survey {
             return true
         }
         if let fs = part.filesystem, fs.label == Policy.dataLabel {
-            return considerData(device: device, partition: ref, filesystem: fs, protections: Protection.reasons(for: part, on: disk, policy: policy).filter {
-                !$0.hasPrefix("it is too small") && !$0.hasPrefix("its partition table")
-            })
+            return considerData(device: device, partition: ref, filesystem: fs, protections: Protection.reasons(for: part, on: disk, policy: policy))
         }
         if case .nearMiss(let why) = part.header.magic {
-            skipped.append(Skip(device: device, reason: "looks like a magic header, but is not one: \(why) (inside partition \(part.number))"))
+            skipped.append(Skip(device: device, reason: .nearMissInPartition(why, partition: part.number)))
             return true
         }
         if part.header.magic.isExact {
-            skipped.append(Skip(device: device, reason: "starts with the magic header, but only a whole disk is claimed by it: write it to \(disk.path) itself, or name a GPT partition \(MagicHeader.partitionName)"))
+            skipped.append(Skip(device: device, reason: .magicInPartition(disk: disk.path)))
             return true
         }
         return false
     }
 
-    mutating func considerData(device: String, partition: PartitionRef?, filesystem fs: Filesystem, protections: [String]) -> Bool {
+    /// `protections`: every refusal of the device; those that only forbid formatting do not
+    /// stop an existing data file system from being used.
+    mutating func considerData(device: String, partition: PartitionRef?, filesystem fs: Filesystem, protections: [Refusal]) -> Bool {
+        let protections = protections.filter { !$0.onlyForbidsFormatting }
         if fs.type != "ext4" {
-            skipped.append(Skip(device: device, reason: "is labelled \(Policy.dataLabel) but holds \(fs.type), not ext4; not used"))
+            skipped.append(Skip(device: device, reason: .dataNotExt4(type: fs.type)))
         } else if !protections.isEmpty {
-            skipped.append(Skip(device: device, reason: "holds a \(Policy.dataLabel) file system, but is not used because " + protections.joined(separator: "; ")))
+            skipped.append(Skip(device: device, reason: .protectedData(protections)))
         } else {
             data.append(DataCandidate(device: device, partition: partition))
         }
@@ -134,15 +135,11 @@ struct Survey {
         return fs.uuid?.lowercased() == uuid.lowercased() && ext.valid && !ext.hasErrors
     }
 
-    static func whyNotUsed(_ disk: Disk, policy: Policy) -> String {
-        if case .nearMiss(let why) = disk.header.magic {
-            return "looks like a magic header, but is not one: \(why); the exact text must start at byte 0"
-        }
-        if let label = Protection.bootLabel(of: disk) { return "the Lightwhale boot medium (label \(label))" }
-        if (disk.mountPoints + disk.partitions.flatMap(\.mountPoints)).contains("/") {
-            return "holds the running root file system"
-        }
-        return "no magic header and no partition named \(MagicHeader.partitionName) or file system labelled \(Policy.dataLabel)"
+    static func whyNotUsed(_ disk: Disk, policy: Policy) -> SkipReason {
+        if case .nearMiss(let why) = disk.header.magic { return .nearMiss(why) }
+        if let label = Protection.bootLabel(of: disk) { return .bootMedium(label: label) }
+        if (disk.mountPoints + disk.partitions.flatMap(\.mountPoints)).contains("/") { return .holdsRoot }
+        return .noLicence
     }
 }
 

@@ -41,7 +41,7 @@ public struct Prober: Sendable {
                 do {
                     disks.append(try probeBlock(name: name, context: context))
                 } catch {
-                    unreadable.append(Skip(device: "/dev/\(name)", reason: "could not be read (\(error)); not touched"))
+                    unreadable.append(Skip(device: "/dev/\(name)", reason: .unreadable(detail: "\(error)")))
                 }
             }
         }

@@ -256,6 +256,15 @@ final class Sandbox: @unchecked Sendable {
         func skipReason(_ device: String) -> String? {
             skipped.first { ($0["device"] as? String) == device }?["reason"] as? String
         }
+
+        /// The stable name of why `device` was skipped, and of the I4 refusals behind it.
+        func skipCode(_ device: String) -> String? {
+            skipped.first { ($0["device"] as? String) == device }?["code"] as? String
+        }
+
+        func skipRefusals(_ device: String) -> [String] {
+            skipped.first { ($0["device"] as? String) == device }?["refusals"] as? [String] ?? []
+        }
     }
 
     /// What `lw NAME …` left behind.
