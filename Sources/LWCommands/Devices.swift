@@ -31,7 +31,7 @@ struct Devices: ParsableCommand {
             let inventory: Inventory
             do {
                 inventory = try Prober().inventory(devices: devices.isEmpty ? nil : devices)
-            } catch let e as SystemError where geteuid() != 0 && e.detail == String(cString: strerror(EACCES)) {
+            } catch let e as SystemError where geteuid() != 0 && e.code == .permissionDenied {
                 throw Failure(description: "\(e) (\(Self.rootHint))", code: 2)
             } catch {
                 throw Failure(description: "\(error)", code: 2)

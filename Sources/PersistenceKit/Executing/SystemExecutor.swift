@@ -58,7 +58,7 @@ public final class SystemExecutor: StepExecutor {
 
     public func rollback() {
         for target in mounted.reversed() where umount2(target, 0) != 0 {
-            log("warning: could not unmount \(target): \(String(cString: strerror(errno))); detaching it")
+            log("warning: could not \(SystemError.errno("unmount", target)); detaching it")
             _ = umount2(target, Int32(MNT_DETACH))
         }
         mounted.removeAll()

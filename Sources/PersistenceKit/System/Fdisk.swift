@@ -17,7 +17,7 @@ final class FdiskContext {
         _ = fdisk_enable_bootbits_protection(c, 1)
         // deinit runs even when this init throws, and releases the context.
         let r = fdisk_assign_device(c, path, 0)
-        if r != 0 { throw SystemError("open for partitioning", path, String(cString: strerror(-r))) }
+        if r != 0 { throw SystemError.errno("open for partitioning", path, code: -r) }
         assigned = true
     }
 
@@ -27,7 +27,7 @@ final class FdiskContext {
     }
 
     private func check(_ r: Int32, _ what: String) throws {
-        if r < 0 { throw SystemError(what, path, String(cString: strerror(-r))) }
+        if r < 0 { throw SystemError.errno(what, path, code: -r) }
     }
 
     /// Replaces whatever table there is with a GPT holding exactly `layout`'s partition.

@@ -30,7 +30,7 @@ enum Subprocess {
         close(pipeFDs[1])
         guard r == 0 else {
             close(pipeFDs[0])
-            throw SystemError("run", argv[0], String(cString: strerror(r)))
+            throw SystemError.errno("run", argv[0], code: r)
         }
         var output: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
