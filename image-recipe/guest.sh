@@ -186,7 +186,8 @@ declare -F vm_note >/dev/null || vm_note() { echo "$*"; }
 # vm_boot QEMU_CMDLINE-OPTION...: boots in the background, with --iso $ISO, --smp $VM_SMP
 # (default 2), --ssh/--http on free loopback ports, the OVMF variables in $VM_DIR/vars.fd and
 # --serial to a FIFO whose lines are time-stamped into $VM_LOG; the caller's options come after
-# those and win. False if qemu_cmdline is (1: no OVMF; 2: a bad option).
+# those and win (all but --serial: the console is the FIFO's). False if qemu_cmdline is (1: no
+# OVMF; 2: a bad option).
 vm_boot() {
     : "${VM_DIR:?vm_boot: VM_DIR is not set}"
     VM_ARGS=("$@")
