@@ -16,17 +16,25 @@ let package = Package(
         .systemLibrary(name: "CBlkid", pkgConfig: "blkid", providers: [.apt(["libblkid-dev"])]),
         .systemLibrary(name: "CFdisk", pkgConfig: "fdisk", providers: [.apt(["libfdisk-dev"])]),
         .systemLibrary(name: "CExt2fs", pkgConfig: "ext2fs", providers: [.apt(["libext2fs-dev"])]),
+        // Model/ and Planning/: every rule, as values and pure functions. It links no C module and
+        // imports no Glibc (FixtureTests checks its imports), so it can do no I/O, read no clock, draw no randomness.
+        .target(name: "PersistenceCore"),
         .target(
             name: "PersistenceKit",
-            dependencies: ["CBlkid", "CFdisk", "CExt2fs", .product(name: "SystemPackage", package: "swift-system")]),
+            dependencies: [
+                "PersistenceCore", "CBlkid", "CFdisk", "CExt2fs", .product(name: "SystemPackage", package: "swift-system"),
+            ]),
         .target(
             name: "LWCommands",
             dependencies: ["PersistenceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "lwctl", dependencies: ["LWCommands"]),
+        // Builders for inventories and plans, shared by the pure tests and the pipeline's.
+        .target(name: "PlanningBuilders", dependencies: ["PersistenceCore"], path: "Tests/PlanningBuilders"),
+        .testTarget(name: "PlanningTests", dependencies: ["PersistenceCore", "PlanningBuilders"]),
         .testTarget(
-            name: "PlanningTests",
-            dependencies: ["PersistenceKit", .product(name: "SystemPackage", package: "swift-system")]),
+            name: "PipelineTests",
+            dependencies: ["PersistenceKit", "PlanningBuilders", .product(name: "SystemPackage", package: "swift-system")]),
         .testTarget(name: "FixtureTests", dependencies: ["PersistenceKit", "LWCommands"]),
         .testTarget(name: "PrivilegedTests", dependencies: ["PersistenceKit"]),
     ]

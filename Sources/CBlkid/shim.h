@@ -3,22 +3,16 @@
 #include <sys/ioctl.h>
 #include <linux/fs.h>
 #include <linux/blkpg.h>
-#include <sys/mount.h>
-#include <sys/vfs.h>
-#include <sys/sysmacros.h>
 #include <string.h>
 
 // Kernel ioctls and libblkid flags are macros Swift cannot import; these give them names.
 static const unsigned long lw_BLKGETSIZE64 = BLKGETSIZE64;
 static const unsigned long lw_BLKSSZGET = BLKSSZGET;
 static const unsigned long lw_BLKFLSBUF = BLKFLSBUF;
-static const unsigned long lw_BLKRRPART = BLKRRPART;
-static const unsigned long lw_BLKROGET = BLKROGET;
 
 static const int lw_SUBLKS_LABEL = BLKID_SUBLKS_LABEL;
 static const int lw_SUBLKS_UUID = BLKID_SUBLKS_UUID;
 static const int lw_SUBLKS_TYPE = BLKID_SUBLKS_TYPE;
-static const int lw_SUBLKS_USAGE = BLKID_SUBLKS_USAGE;
 static const int lw_SUBLKS_MAGIC = BLKID_SUBLKS_MAGIC;
 static const int lw_SUBLKS_BADCSUM = BLKID_SUBLKS_BADCSUM;
 static const int lw_PARTS_MAGIC = BLKID_PARTS_MAGIC;
@@ -46,6 +40,3 @@ static const int lw_BLKPG_DEL = BLKPG_DEL_PARTITION;
 static inline int lw_ioctl_u64(int fd, unsigned long req, unsigned long long *out) { return ioctl(fd, req, out); }
 static inline int lw_ioctl_int(int fd, unsigned long req, int *out) { return ioctl(fd, req, out); }
 static inline int lw_ioctl_none(int fd, unsigned long req) { return ioctl(fd, req, 0); }
-
-static inline unsigned int lw_major(unsigned long long dev) { return major(dev); }
-static inline unsigned int lw_minor(unsigned long long dev) { return minor(dev); }

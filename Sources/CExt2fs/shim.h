@@ -10,7 +10,6 @@ static const int lw_EXT2_FLAG_64BITS = EXT2_FLAG_64BITS;
 static const int lw_EXT2_FLAG_IGNORE_CSUM_ERRORS = EXT2_FLAG_IGNORE_CSUM_ERRORS;
 static const unsigned short lw_EXT2_VALID_FS = EXT2_VALID_FS;
 static const unsigned short lw_EXT2_ERROR_FS = EXT2_ERROR_FS;
-static const unsigned int lw_EXT3_FEATURE_COMPAT_HAS_JOURNAL = EXT3_FEATURE_COMPAT_HAS_JOURNAL;
 
 static inline unsigned long long lw_blocks_count(ext2_filsys fs) { return ext2fs_blocks_count(fs->super); }
 static inline unsigned long long lw_free_blocks_count(ext2_filsys fs) { return ext2fs_free_blocks_count(fs->super); }
@@ -18,5 +17,3 @@ static inline unsigned int lw_block_size(ext2_filsys fs) { return EXT2_BLOCK_SIZ
 static inline unsigned short lw_state(ext2_filsys fs) { return fs->super->s_state; }
 static inline const unsigned char *lw_uuid(ext2_filsys fs) { return fs->super->s_uuid; }
 static inline const char *lw_label(ext2_filsys fs) { return (const char *)fs->super->s_volume_name; }
-static inline unsigned int lw_feature_compat(ext2_filsys fs) { return fs->super->s_feature_compat; }
-static inline unsigned int lw_mount_count(ext2_filsys fs) { return fs->super->s_mnt_count; }

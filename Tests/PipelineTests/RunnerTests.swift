@@ -1,5 +1,6 @@
 import Testing
 @testable import PersistenceKit
+import PlanningBuilders
 
 /// I7: whatever fails, the runner ends on a tmpfs and says why.
 @Suite struct RunnerTests {
@@ -14,7 +15,7 @@ import Testing
         #expect(report.mode == .volatile)
         #expect(report.fallback?.contains("e2fsck -p exited 4") == true)
         #expect(executor.rolledBack == 1)
-        #expect(executor.performed.map(\.action) == [.ensurePartitionNode] + PlannerTests.volatileActions)
+        #expect(executor.performed.map(\.action) == [.ensurePartitionNode] + Make.volatileActions)
         #expect(report.steps.first { $0.result == "failed" }?.action == .checkFilesystem)
     }
 

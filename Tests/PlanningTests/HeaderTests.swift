@@ -1,5 +1,6 @@
 import Testing
-@testable import PersistenceKit
+@testable import PersistenceCore
+import PlanningBuilders
 
 @Suite struct HeaderTests {
     static let text = Array("lightwhale-please-format-me".utf8)

@@ -1,18 +1,12 @@
 import Testing
-@testable import PersistenceKit
+@testable import PersistenceCore
+import PlanningBuilders
 
 @Suite struct PlannerTests {
-    static let claimActions: [Step.Action] = [
-        .recordClaim, .wipeSignatures, .writePartitionTable, .ensurePartitionNode, .makeFilesystem,
-        .verifyFilesystem, .completeClaim, .mount, .makeDirectories,
-        .mountOverlay, .mountOverlay, .mountOverlay,
-    ]
-    static let volatileActions: [Step.Action] = [.mountTmpfs, .makeDirectories, .mountOverlay, .mountOverlay, .mountOverlay]
-
     @Test func blankMachineIsVolatileAndWritesNothing() {
         let plan = Make.plan([Make.disk("/dev/sda"), Make.disk("/dev/sdb")])
         #expect(plan.mode == .volatile)
-        #expect(plan.actions == Self.volatileActions)
+        #expect(plan.actions == Make.volatileActions)
         #expect(plan.writtenDevices.isEmpty)
         #expect(plan.skipped.map(\.device) == ["/dev/sda", "/dev/sdb"])
         #expect(plan.reason(for: "/dev/sda") == .noLicence)
@@ -21,7 +15,7 @@ import Testing
     @Test func magicDiskIsClaimedAndOnlyItIsWritten() {
         let plan = Make.plan([Make.disk("/dev/sda"), Make.disk("/dev/sdb", magic: .exact)])
         #expect(plan.mode == .persistent)
-        #expect(plan.actions == Self.claimActions)
+        #expect(plan.actions == Make.claimActions)
         #expect(plan.writtenDevices == ["/dev/sdb", "/dev/sdb1"])  // I1
         #expect(plan.dataDevice == "/dev/sdb1")
         #expect(plan.steps.first == .recordClaim(disk: "/dev/sdb", filesystemUUID: Make.fsUUID))
@@ -147,7 +141,7 @@ import Testing
             Make.disk("/dev/sdb", magic: .exact),
             [Make.part(1, of: "/dev/sdb", name: "lightwhale-data", fs: Make.ext4(uuid: Make.oldUUID))])
         let plan = Make.plan([d])
-        #expect(plan.actions == Self.claimActions)
+        #expect(plan.actions == Make.claimActions)
         #expect(plan.steps.contains(.makeFilesystem(partition: PartitionRef(disk: "/dev/sdb", number: 1, region: Region(offset: Make.MiB, size: 16 * Make.GiB - 2 * Make.MiB)), label: "lightwhale-data", uuid: Make.fsUUID)))
     }
 
@@ -171,7 +165,7 @@ import Testing
             Make.disk("/dev/sdb", magic: .exact, claim: Make.oldUUID),
             [Make.part(1, of: "/dev/sdb", name: "lightwhale-data", fs: fs)])
         let plan = Make.plan([d])
-        #expect(plan.actions == Self.claimActions)
+        #expect(plan.actions == Make.claimActions)
         #expect(plan.decision.contains("redo"))
     }
 
@@ -248,7 +242,7 @@ import Testing
         var policy = Make.policy
         policy.mount = false
         let plan = Make.plan([Make.disk("/dev/sdb", magic: .exact)], policy: policy)
-        #expect(plan.actions == Array(Self.claimActions.prefix(7)))
+        #expect(plan.actions == Array(Make.claimActions.prefix(7)))
         #expect(Make.plan([Make.disk("/dev/sdb")], policy: policy).steps.isEmpty)
     }
 

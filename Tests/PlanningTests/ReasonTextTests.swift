@@ -1,5 +1,6 @@
 import Testing
-@testable import PersistenceKit
+@testable import PersistenceCore
+import PlanningBuilders
 
 /// The sentences people read are rendered in one place; a few are pinned here, the rest is
 /// compared as cases by the planner tests.

@@ -9,6 +9,19 @@ public struct ClaimReport: Sendable, Codable, Equatable {
         public var result: String
         public var error: String?
         public var milliseconds: Int?
+
+        public init(
+            action: Step.Action, device: String?, path: String?, summary: String, result: String,
+            error: String? = nil, milliseconds: Int? = nil
+        ) {
+            self.action = action
+            self.device = device
+            self.path = path
+            self.summary = summary
+            self.result = result
+            self.error = error
+            self.milliseconds = milliseconds
+        }
     }
 
     /// A skipped device as the report keeps it: the sentence, and stable names for scripts.
@@ -43,4 +56,21 @@ public struct ClaimReport: Sendable, Codable, Equatable {
     public var fallback: String?
     /// False only when even the fallback failed.
     public var ok: Bool
+
+    public init(
+        mode: Mode, decision: String, dataDevice: String?, dataMountPoint: String, dockerDataRoot: String,
+        dryRun: Bool, time: Int, steps: [StepRecord], skipped: [SkipRecord], fallback: String?, ok: Bool
+    ) {
+        self.mode = mode
+        self.decision = decision
+        self.dataDevice = dataDevice
+        self.dataMountPoint = dataMountPoint
+        self.dockerDataRoot = dockerDataRoot
+        self.dryRun = dryRun
+        self.time = time
+        self.steps = steps
+        self.skipped = skipped
+        self.fallback = fallback
+        self.ok = ok
+    }
 }

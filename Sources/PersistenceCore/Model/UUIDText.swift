@@ -35,11 +35,6 @@ public struct UUIDText: Sendable, Hashable, Codable, CustomStringConvertible {
         b[8] = (b[8] & 0x3f) | 0x80
         return UUIDText(bytes: b)!
     }
-
-    public static func random() -> UUIDText {
-        var g = SystemRandomNumberGenerator()
-        return random(using: &g)
-    }
 }
 
 /// CRC-32 (IEEE), enough to tell a claim record from bytes that happen to be there.

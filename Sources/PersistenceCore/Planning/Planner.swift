@@ -84,7 +84,8 @@ public enum Planner {
             dataDevice: mode == .persistent ? active.source : nil, steps: steps, skipped: skipped)
     }
 
-    static func volatile(decision: String, skipped: [Skip], policy: Policy) -> ClaimPlan {
+    /// The tmpfs and the same overlays: nothing persists, nothing is written (I7's fallback too).
+    public static func volatile(decision: String, skipped: [Skip], policy: Policy) -> ClaimPlan {
         let steps: [Step] =
             policy.mount
             ? [.mountTmpfs(target: policy.dataMountPoint), .makeDirectories(directories(for: policy.overlays, policy: policy))]

@@ -31,11 +31,12 @@ public struct Policy: Sendable, Equatable {
         self.mount = mount
     }
 
-    /// A policy with fresh random UUIDs.
-    public static func random(root: String = "/", mount: Bool = true) -> Policy {
+    /// A policy with fresh UUIDs from `generator`.
+    public static func random<G: RandomNumberGenerator>(root: String = "/", mount: Bool = true, using generator: inout G) -> Policy {
         Policy(
-            root: root, filesystemUUID: UUIDText.random().text, partitionUUID: UUIDText.random().text,
-            diskUUID: UUIDText.random().text, mount: mount)
+            root: root, filesystemUUID: UUIDText.random(using: &generator).text,
+            partitionUUID: UUIDText.random(using: &generator).text, diskUUID: UUIDText.random(using: &generator).text,
+            mount: mount)
     }
 
     public var dataMountPoint: String { Paths.join(root, "mnt/lightwhale-data") }
