@@ -38,37 +38,26 @@ struct Claim: ParsableCommand {
     func run() throws {
         try reporting {
             let policy = Policy.random(root: rootOptions.absoluteRoot, mount: !noMount)
-            let inventory: Inventory
-            do {
-                inventory = try Prober().inventory(devices: devices.isEmpty ? nil : devices)
-            } catch {
-                throw Failure(description: "\(error)", code: 2)
-            }
-            let plan = Planner.plan(inventory, policy: policy)
             let log: (String) -> Void = { Console.error("lwctl: " + $0) }
-            let executor: StepExecutor = dryRun ? DryRunExecutor() : SystemExecutor(log: log)
             let fault = faultAfter
-            let runner = ClaimRunner(
-                executor: executor, dryRun: dryRun, log: log,
+            let pipeline = ClaimPipeline.live(
+                devices: devices.isEmpty ? nil : devices, dryRun: dryRun, policy: policy, log: log,
                 afterStep: { step in
                     if step.action == fault {
                         Console.error("lwctl: fault injected after \(step.action)")
                         _exit(75)
                     }
                 })
-            let report = runner.run(plan, policy: policy)
-            if !dryRun { save(report, to: policy.reportPath) }
+            let report: ClaimReport
+            do {
+                report = try pipeline.run(policy: policy)
+            } catch {
+                // Only the probe throws: the devices asked for could not be read; nothing was written.
+                throw Failure(description: "\(error)", code: 2)
+            }
             if output.json { try Console.json(report) }
             Console.error("lwctl: \(report.mode.rawValue)" + (report.dataDevice.map { " on \($0)" } ?? ""))
             if !report.ok { throw ExitCode(1) }
-        }
-    }
-
-    func save(_ report: ClaimReport, to path: String) {
-        do {
-            try LiveSystem.write(path, try Console.encode(report))
-        } catch {
-            Console.error("lwctl: warning: could not save the report to \(path): \(error)")
         }
     }
 

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import FoundationEssentials
+import PersistenceKit
 
 /// Standard streams and JSON, in one place.
 enum Console {
@@ -20,20 +20,9 @@ enum Console {
         }
     }
 
+    /// The same encoding as the saved report: pretty, sorted keys, slashes as they are.
     static func json<T: Encodable>(_ value: T) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        out(String(decoding: try encoder.encode(value), as: UTF8.self))
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
-        try JSONDecoder().decode(type, from: Data(bytes))
-    }
-
-    static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return Array(try encoder.encode(value))
+        out(String(decoding: try ReportFile.encode(value), as: UTF8.self))
     }
 
     static func readLine() -> String? { Swift.readLine(strippingNewline: true) }

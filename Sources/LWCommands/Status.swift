@@ -9,89 +9,61 @@ struct Status: ParsableCommand {
     @OptionGroup var rootOptions: RootOptions
     @OptionGroup var output: OutputOptions
 
+    /// The JSON contract of `lwctl status --json`.
     struct Payload: Codable {
-        struct Overlay: Codable {
-            var path: String
-            var active: Bool
-        }
-
         var mode: String
         var reason: String
+        /// `SystemStatus.Reason.code`: the reason's stable name.
+        var reasonCode: String
         var dataDevice: String?
         var filesystem: String?
         var mountPoint: String
         var size: UInt64?
         var used: UInt64?
         var free: UInt64?
-        var overlays: [Overlay]
+        var overlays: [SystemStatus.Overlay]
         var dockerDataRoot: String?
         var lastClaim: ClaimReport?
+
+        init(_ s: SystemStatus) {
+            mode = s.mode.rawValue
+            reason = s.reason.description
+            reasonCode = s.reason.code
+            dataDevice = s.dataDevice
+            filesystem = s.filesystem
+            mountPoint = s.mountPoint
+            size = s.usage?.size
+            used = s.usage?.used
+            free = s.usage?.free
+            overlays = s.overlays
+            dockerDataRoot = s.dockerDataRoot
+            lastClaim = s.lastClaim
+        }
     }
 
     func run() throws {
         try reporting {
-            let payload = gather()
+            let status = LiveSystem.status(policy: Policy.random(root: rootOptions.absoluteRoot))
             if output.json {
-                try Console.json(payload)
+                try Console.json(Payload(status))
             } else {
-                Console.out(render(payload))
+                Console.out(Self.render(status))
             }
         }
     }
 
-    func gather() -> Payload {
-        let policy = Policy.random(root: rootOptions.absoluteRoot)
-        let mounts = LiveSystem.mounts()
-        let data = mounts.last { $0.mountPoint == policy.dataMountPoint }
-        let report = LiveSystem.read(policy.reportPath).flatMap { try? Console.decode(ClaimReport.self, from: $0) }
-        let overlayTargets = Set(mounts.filter { $0.type == "overlay" }.map(\.mountPoint))
-        let usage = data == nil ? nil : LiveSystem.usage(of: policy.dataMountPoint)
-        let mode: String
-        var reason: String
-        switch data?.type {
-        case nil:
-            mode = "unset"
-            reason = "nothing is mounted at \(policy.dataMountPoint): `lwctl claim` has not run this boot"
-        case "tmpfs":
-            mode = "volatile"
-            reason = "volatile: " + (report?.fallback ?? "no persistence device")
-                + "; changes are lost at reboot. To enable persistence, run `lwctl enable /dev/sdX` (whole disk, erased at the next boot) and reboot"
-        default:
-            mode = "persistent"
-            reason = "persistent: \(data!.source) is mounted at \(policy.dataMountPoint)"
+    static func render(_ s: SystemStatus) -> String {
+        var lines = ["Lightwhale is \(s.mode.rawValue)", "  why:        \(s.reason)"]
+        if let d = s.dataDevice { lines.append("  device:     \(d) (\(s.filesystem ?? "?"))") }
+        if let u = s.usage {
+            lines.append("  mounted at: \(s.mountPoint): \(Bytes(u.size)), \(Bytes(u.used)) used, \(Bytes(u.free)) free")
         }
-        if mode == "volatile", let decision = report?.decision, report?.fallback == nil {
-            reason = decision + "; changes are lost at reboot. To enable persistence, run `lwctl enable /dev/sdX` and reboot"
-        }
-        return Payload(
-            mode: mode, reason: reason, dataDevice: data?.type == "tmpfs" ? nil : data?.source, filesystem: data?.type,
-            mountPoint: policy.dataMountPoint, size: usage?.size, used: usage.map { $0.size - $0.free }, free: usage?.free,
-            overlays: policy.overlays.map { .init(path: $0.target, active: overlayTargets.contains($0.target)) },
-            dockerDataRoot: dockerDataRoot(policy: policy), lastClaim: report)
-    }
-
-    /// Docker's configured data-root, from daemon.json (the image sets it to the data file system).
-    func dockerDataRoot(policy: Policy) -> String? {
-        struct Daemon: Decodable {
-            var dataRoot: String?
-            enum CodingKeys: String, CodingKey { case dataRoot = "data-root" }
-        }
-        guard let bytes = LiveSystem.read(Paths.join(policy.root, "etc/docker/daemon.json")) else { return nil }
-        return (try? Console.decode(Daemon.self, from: bytes))?.dataRoot
-    }
-
-    func render(_ p: Payload) -> String {
-        var lines = ["Lightwhale is \(p.mode)", "  why:        \(p.reason)"]
-        if let d = p.dataDevice { lines.append("  device:     \(d) (\(p.filesystem ?? "?"))") }
-        if let size = p.size, let used = p.used, let free = p.free {
-            lines.append("  mounted at: \(p.mountPoint): \(Bytes(size)), \(Bytes(used)) used, \(Bytes(free)) free")
-        }
-        lines.append("  overlays:   " + p.overlays.map { "\($0.path) \($0.active ? "active" : "MISSING")" }.joined(separator: ", "))
-        if let d = p.dockerDataRoot { lines.append("  docker:     data-root \(d)") }
-        if let r = p.lastClaim {
+        lines.append("  overlays:   " + s.overlays.map { "\($0.path) \($0.active ? "active" : "MISSING")" }.joined(separator: ", "))
+        if let d = s.dockerDataRoot { lines.append("  docker:     data-root \(d)") }
+        if let r = s.lastClaim {
             lines.append("last claim: \(r.decision)")
-            for s in r.steps { lines.append("  \(s.result): \(s.summary)" + (s.error.map { " (\($0))" } ?? "")) }
-            for s in r.skipped { lines.append("  skipped \(s.device): \(s.reason)") }
+            for step in r.steps { lines.append("  \(step.result): \(step.summary)" + (step.error.map { " (\($0))" } ?? "")) }
+            for skip in r.skipped { lines.append("  skipped \(skip.device): \(skip.reason)") }
         } else {
             lines.append("last claim: no report")
         }

@@ -1,23 +1,21 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Plan → apply, with the tmpfs fallback of I7: any failing step ends the plan, mounts made so
 /// far are undone and a volatile plan runs instead, so the system always boots writable.
 public struct ClaimRunner {
     public var executor: StepExecutor
     public var dryRun: Bool
     public var log: (String) -> Void
+    public var clock: ClaimClock
     /// Called after each step succeeds (fault injection in tests stops the process here).
     public var afterStep: (Step) -> Void
 
     public init(
         executor: StepExecutor, dryRun: Bool = false, log: @escaping (String) -> Void = { _ in },
-        afterStep: @escaping (Step) -> Void = { _ in }
+        clock: ClaimClock = .system, afterStep: @escaping (Step) -> Void = { _ in }
     ) {
         self.executor = executor
         self.dryRun = dryRun
         self.log = log
+        self.clock = clock
         self.afterStep = afterStep
     }
 
@@ -26,7 +24,7 @@ public struct ClaimRunner {
         for skip in plan.skipped { log("skipped \(skip.device): \(skip.reason)") }
         var report = ClaimReport(
             mode: plan.mode, decision: plan.decision, dataDevice: plan.dataDevice, dataMountPoint: policy.dataMountPoint,
-            dockerDataRoot: policy.dockerDataRoot, dryRun: dryRun, time: Int(time(nil)), steps: [], skipped: plan.skipped.map(ClaimReport.SkipRecord.init),
+            dockerDataRoot: policy.dockerDataRoot, dryRun: dryRun, time: clock.now(), steps: [], skipped: plan.skipped.map(ClaimReport.SkipRecord.init),
             fallback: nil, ok: true)
         if plan.steps.isEmpty { log("nothing to do") }
         if let failure = apply(plan.steps, into: &report) {
@@ -56,7 +54,7 @@ public struct ClaimRunner {
     /// Runs steps in order; returns the first failure.
     private func apply(_ steps: [Step], into report: inout ClaimReport) -> (step: Step, error: String)? {
         for step in steps {
-            let started = Monotonic.milliseconds()
+            let started = clock.milliseconds()
             var record = ClaimReport.StepRecord(
                 action: step.action, device: step.device, path: step.path, summary: step.summary,
                 result: dryRun ? "planned" : "done")
@@ -69,18 +67,10 @@ public struct ClaimRunner {
                 report.steps.append(record)
                 return (step, "\(error)")
             }
-            if !dryRun { record.milliseconds = Monotonic.milliseconds() - started }
+            if !dryRun { record.milliseconds = clock.milliseconds() - started }
             report.steps.append(record)
             afterStep(step)
         }
         return nil
-    }
-}
-
-enum Monotonic {
-    static func milliseconds() -> Int {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return ts.tv_sec * 1000 + ts.tv_nsec / 1_000_000
     }
 }

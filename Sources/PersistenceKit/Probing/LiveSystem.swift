@@ -25,4 +25,15 @@ public enum LiveSystem {
     }
 
     public static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+
+    /// Reads what `SystemStatus` is derived from: the mount table, the saved report, the data
+    /// file system's usage and Docker's data-root. Reads only files any user may read.
+    public static func status(policy: Policy) -> SystemStatus {
+        let mounts = mounts()
+        let usage = mounts.contains { $0.mountPoint == policy.dataMountPoint }
+            ? self.usage(of: policy.dataMountPoint).map { SystemStatus.Usage(size: $0.size, free: $0.free) } : nil
+        return SystemStatus.derive(
+            policy: policy, mounts: mounts, report: ReportFile.load(policy.reportPath), usage: usage,
+            dockerDataRoot: ReportFile.dockerDataRoot(root: policy.root))
+    }
 }
