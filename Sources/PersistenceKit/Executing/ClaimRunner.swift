@@ -29,19 +29,21 @@ public struct ClaimRunner {
         if plan.steps.isEmpty { log("nothing to do") }
         if let failure = apply(plan.steps, into: &report) {
             executor.rollback()
-            let why = "\(failure.step.action) failed: \(failure.error); nothing more was written, the data is as it was"
+            let succeeded = Array(plan.steps.prefix(failure.index))
+            let aftermath = Aftermath.of(steps: plan.steps, succeeded: succeeded, failed: failure.step)
+            let why = "\(failure.step.action) failed: \(failure.error); \(aftermath)"
             log("error: \(why)")
+            // Whatever the plan meant to be, a failed one leaves nothing persistent mounted.
+            report.mode = .volatile
+            report.dataDevice = nil
+            report.fallback = why
             guard policy.mount else {
                 report.ok = false
-                report.fallback = why
                 return report
             }
             log("falling back to a tmpfs: this boot is volatile")
             let fallback = Planner.volatile(decision: "volatile: " + why, skipped: plan.skipped, policy: policy)
-            report.mode = .volatile
             report.decision = fallback.decision
-            report.dataDevice = nil
-            report.fallback = why
             if let second = apply(fallback.steps, into: &report) {
                 executor.rollback()
                 log("error: even the tmpfs fallback failed: \(second.step.action): \(second.error)")
@@ -51,9 +53,9 @@ public struct ClaimRunner {
         return report
     }
 
-    /// Runs steps in order; returns the first failure.
-    private func apply(_ steps: [Step], into report: inout ClaimReport) -> (step: Step, error: String)? {
-        for step in steps {
+    /// Runs steps in order; returns the first failure and its index in `steps`.
+    private func apply(_ steps: [Step], into report: inout ClaimReport) -> (index: Int, step: Step, error: String)? {
+        for (index, step) in steps.enumerated() {
             let started = clock.milliseconds()
             var record = ClaimReport.StepRecord(
                 action: step.action, device: step.device, path: step.path, summary: step.summary,
@@ -65,7 +67,7 @@ public struct ClaimRunner {
                 record.result = "failed"
                 record.error = "\(error)"
                 report.steps.append(record)
-                return (step, "\(error)")
+                return (index, step, "\(error)")
             }
             if !dryRun { record.milliseconds = clock.milliseconds() - started }
             report.steps.append(record)
