@@ -18,7 +18,8 @@ struct Claim: ParsableCommand {
             reformatted. If anything fails it mounts a tmpfs instead, so the system still boots.
 
             Exit status: 0 when the system ends up persistent or on the tmpfs fallback; 1 when even the \
-            fallback failed; 2 on bad arguments.
+            fallback failed; 2 on bad arguments, unreadable devices, or when run without root where root \
+            is needed (to mount, or to read the disks).
             """)
 
     @OptionGroup var rootOptions: RootOptions
@@ -37,6 +38,9 @@ struct Claim: ParsableCommand {
 
     func run() throws {
         try reporting {
+            if !dryRun && !noMount && geteuid() != 0 {
+                throw Failure.needsRoot(because: "it mounts file systems; --dry-run and --no-mount do not")
+            }
             let policy = Policy.random(root: rootOptions.absoluteRoot, mount: !noMount)
             let log: (String) -> Void = { Console.error("lwctl: " + $0) }
             let fault = faultAfter
@@ -53,7 +57,7 @@ struct Claim: ParsableCommand {
                 report = try pipeline.run(policy: policy)
             } catch {
                 // Only the probe throws: the devices asked for could not be read; nothing was written.
-                throw Failure(description: "\(error)", code: 2)
+                throw Failure.needingRoot(error) ?? Failure(description: "\(error)", code: 2)
             }
             if output.json { try Console.json(report) }
             Console.error("lwctl: \(report.mode.rawValue)" + (report.dataDevice.map { " on \($0)" } ?? ""))

@@ -31,10 +31,8 @@ struct Devices: ParsableCommand {
             let inventory: Inventory
             do {
                 inventory = try Prober().inventory(devices: devices.isEmpty ? nil : devices)
-            } catch let e as SystemError where geteuid() != 0 && e.code == .permissionDenied {
-                throw Failure(description: "\(e) (\(Self.rootHint))", code: 2)
             } catch {
-                throw Failure(description: "\(error)", code: 2)
+                throw Failure.needingRoot(error) ?? Failure(description: "\(error)", code: 2)
             }
             let policy = Policy.random()
             let entries = inventory.disks.map { d in

@@ -28,7 +28,7 @@ struct Enable: ParsableCommand {
             do {
                 inventory = try Prober().inventory(devices: [device])
             } catch {
-                throw Failure(description: "\(error)", code: 2)
+                throw Failure.needingRoot(error) ?? Failure(description: "\(error)", code: 2)
             }
             let disk = inventory.disks[0]
             let policy = Policy.random()

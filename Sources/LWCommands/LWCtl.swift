@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import PersistenceKit
 
@@ -18,6 +21,22 @@ public struct LWCtl: ParsableCommand {
         subcommands: [Claim.self, Status.self, Devices.self, Enable.self])
 
     public init() {}
+
+    /// `main`, with lwctl's exit statuses: ArgumentParser ends a usage error with 64 (EX_USAGE),
+    /// lwctl documents 2 for bad arguments, as for every other way of being run wrongly.
+    public static func runMain() -> Never {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+            exit()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                Console.error(fullMessage(for: error))
+                exit(withError: ExitCode(Failure.usageCode))
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// `--json` shared by every command.
@@ -38,6 +57,26 @@ struct RootOptions: ParsableArguments {
 struct Failure: Error, CustomStringConvertible {
     var description: String
     var code: Int32 = 1
+
+    /// Exit status 2: run the wrong way (bad arguments, devices that cannot be read, no root where
+    /// root is needed), so nothing was done.
+    static let usageCode: Int32 = 2
+
+    /// The one line for a user who is not root and met a permission error: the command as typed,
+    /// under sudo. Nil for anything else (root would not help).
+    static func needingRoot(_ error: Error) -> Failure? {
+        guard geteuid() != 0, let e = error as? SystemError, e.code == .permissionDenied || e.code == .notPermitted else {
+            return nil
+        }
+        return needsRoot(because: "\(e)")
+    }
+
+    static func needsRoot(because why: String) -> Failure {
+        let words = CommandLine.arguments.dropFirst()
+        return Failure(
+            description: "\(words.first ?? "lwctl") needs root (\(why)): run sudo lwctl \(words.joined(separator: " "))",
+            code: usageCode)
+    }
 }
 
 extension ParsableCommand {
@@ -45,6 +84,10 @@ extension ParsableCommand {
     func reporting(_ body: () throws -> Void) throws {
         do {
             try body()
+        } catch let e where Failure.needingRoot(e) != nil {
+            let f = Failure.needingRoot(e)!
+            Console.error("lwctl: \(f.description)")
+            throw ExitCode(f.code)
         } catch let e as Failure {
             Console.error("lwctl: \(e.description)")
             throw ExitCode(e.code)

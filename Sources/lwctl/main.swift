@@ -1,3 +1,3 @@
 import LWCommands
 
-LWCtl.main()
+LWCtl.runMain()
