@@ -8,6 +8,12 @@ struct Status: ParsableCommand {
 
     @OptionGroup var rootOptions: RootOptions
     @OptionGroup var output: OutputOptions
+    @Flag(name: .long, help: "Print only the mode (persistent, volatile or unset) on one line, for the login banner.")
+    var brief = false
+
+    func validate() throws {
+        if brief && output.json { throw ValidationError("--brief and --json print different things; choose one") }
+    }
 
     /// The JSON contract of `lwctl status --json`.
     struct Payload: Codable {
@@ -44,7 +50,9 @@ struct Status: ParsableCommand {
     func run() throws {
         try reporting {
             let status = LiveSystem.status(policy: Policy.random(root: rootOptions.absoluteRoot))
-            if output.json {
+            if brief {
+                Console.out(status.mode.rawValue)
+            } else if output.json {
                 try Console.json(Payload(status))
             } else {
                 Console.out(Self.render(status))

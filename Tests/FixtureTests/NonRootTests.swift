@@ -36,6 +36,11 @@ struct NonRootTests {
             let text = try Self.asNobody(["status", "--root", box.root])
             #expect(text.status == 0 && text.stdout.hasPrefix("Lightwhale is unset\n"), Comment(rawValue: text.both))
             #expect(text.stdout.contains("last claim: \(saved?["decision"] as? String ?? "?")"), Comment(rawValue: text.both))
+            // The login banner's word: the mode alone, on one line.
+            let brief = try Self.asNobody(["status", "--root", box.root, "--brief"])
+            #expect(brief.status == 0 && brief.stdout == "unset\n" && brief.stderr.isEmpty, Comment(rawValue: brief.both))
+            let both = try Self.asNobody(["status", "--root", box.root, "--brief", "--json"])
+            #expect(both.status == 2 && both.stdout.isEmpty, Comment(rawValue: both.both))
         }
     }
 

@@ -18,6 +18,7 @@ extension PrivilegedTests {
                 """
                 lw claim claim --root "$R" --devices \(loop) --json
                 lw status status --root "$R" --json
+                lw brief status --root "$R" --brief
                 lw_mounts after
                 test -d "$R/mnt/lightwhale-data/docker" && echo yes >"$OUT/docker-dir"
                 """)
@@ -37,6 +38,8 @@ extension PrivilegedTests {
             #expect(status.json["dockerDataRoot"] as? String == "/mnt/lightwhale-data/docker")
             let overlays = status.json["overlays"] as? [[String: Any]] ?? []
             #expect(overlays.count == 3 && overlays.allSatisfy { $0["active"] as? Bool == true })
+            let brief = try s.run("brief")
+            #expect(brief.status == 0 && brief.stdout == "persistent\n", "status --brief: \(brief.stdout)")
 
             let mounts = try s.mounts("after")
             let data = try #require(mounts.first { $0.target == s.root + "/mnt/lightwhale-data" })

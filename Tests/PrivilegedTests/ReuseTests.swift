@@ -82,6 +82,7 @@ extension PrivilegedTests {
                 """
                 lw second claim --root "$R" --devices \(loop2) --json
                 lw status status --root "$R" --json
+                lw brief status --root "$R" --brief
                 lw_mounts after
                 echo "volatile write" >"$R/etc/volatile"
                 """)
@@ -98,6 +99,8 @@ extension PrivilegedTests {
             let status = try s.run("status")
             #expect(status.mode == "volatile")
             #expect((status.json["reason"] as? String)?.contains("check") == true, "status is loud about it: \(status.json["reason"] ?? "")")
+            #expect(status.json["reasonCode"] as? String == "fell-back")
+            #expect(try s.run("brief").stdout == "volatile\n", "status --brief")
 
             let after = try s.blkid(img, offset: partStart)
             #expect(after["UUID"] == before["UUID"] && after["LABEL"] == "lightwhale-data", "the data file system is still there")
