@@ -1,6 +1,7 @@
 // Facts about the repository's own files that no compiler checks.
 
 import Foundation
+import PersistenceKit
 import Testing
 
 @Suite("repository")
@@ -20,5 +21,34 @@ struct RepositoryTests {
             }
             #expect(imports.isEmpty, "\(file) imports \(imports)")
         }
+    }
+
+    /// The image's scripts read their paths from usr/lib/lightwhale/paths; lwctl reads them from
+    /// Policy. Evaluated by a real shell, as /init sources it.
+    @Test("the image's paths file says what Policy says")
+    func pathsFileMatchesPolicy() throws {
+        let file = Repo.repo + "/image-recipe/rootfs/usr/lib/lightwhale/paths"
+        let names = ["LW_DATA", "LW_OVERLAYS", "LW_DOCKER_ROOT", "LW_DATA_LABEL", "LW_MEDIUM_LABEL", "LW_REPORT"]
+        let script = "set -eu; . \"$1\"; " + names.map { "printf '%s\\n' \"$\($0)\"" }.joined(separator: "; ")
+        let o = try Run.ok(["/bin/sh", "-c", script, "sh", file])
+        let values = o.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+        try #require(values.count == names.count, Comment(rawValue: o.both))
+        let shell = Dictionary(uniqueKeysWithValues: zip(names, values))
+        let policy = Policy.random(root: "/")
+        #expect(shell["LW_DATA"] == policy.dataMountPoint)
+        #expect(shell["LW_OVERLAYS"]?.split(separator: " ").map(String.init) == Policy.overlaidDirectories)
+        #expect(shell["LW_DOCKER_ROOT"] == policy.dockerDataRoot)
+        #expect(shell["LW_DATA_LABEL"] == Policy.dataLabel)
+        #expect(shell["LW_DATA_LABEL"] == Policy.dataPartitionName)
+        #expect(shell["LW_MEDIUM_LABEL"] == Policy.bootLabelPrefix)
+        #expect(shell["LW_REPORT"] == policy.reportPath)
+
+        struct Daemon: Decodable {
+            var dataRoot: String
+            enum CodingKeys: String, CodingKey { case dataRoot = "data-root" }
+        }
+        let daemon = try JSONDecoder().decode(
+            Daemon.self, from: Data(contentsOf: URL(fileURLWithPath: Repo.repo + "/image-recipe/rootfs/etc/docker/daemon.json")))
+        #expect(daemon.dataRoot == policy.dockerDataRoot)
     }
 }
