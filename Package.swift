@@ -35,7 +35,9 @@ let package = Package(
         .testTarget(
             name: "PipelineTests",
             dependencies: ["PersistenceKit", "PlanningBuilders", .product(name: "SystemPackage", package: "swift-system")]),
-        .testTarget(name: "FixtureTests", dependencies: ["PersistenceKit", "LWCommands"]),
-        .testTarget(name: "PrivilegedTests", dependencies: ["PersistenceKit"]),
+        // One sandbox, process runner and lwctl finder for the two suites that run the real binary.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "FixtureTests", dependencies: ["PersistenceKit", "LWCommands", "TestSupport"]),
+        .testTarget(name: "PrivilegedTests", dependencies: ["PersistenceKit", "TestSupport"]),
     ]
 )

@@ -3,6 +3,7 @@
 // resumed (finished or redone) to a complete, e2fsck-clean lightwhale-data.
 
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("real claims on image files")

@@ -1,6 +1,7 @@
 // `lwctl devices --json` and `lwctl enable` on image files.
 
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("lwctl devices and enable on fixtures")

@@ -2,6 +2,7 @@
 // device is claimed, and why every other one is skipped. A dry run must write nothing.
 
 import Foundation
+import TestSupport
 import Testing
 
 /// What the dry run must decide for one fixture alone.

@@ -1,6 +1,7 @@
 // Fixtures/make-fixtures itself: reproducible images, and a clear stop when a tool is missing.
 
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("Fixtures/make-fixtures")

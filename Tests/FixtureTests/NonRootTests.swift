@@ -2,6 +2,7 @@
 // in one line, with exit status 2, and does nothing.
 
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("lwctl as a user who is not root")

@@ -2,6 +2,7 @@
 
 import Foundation
 import PersistenceKit
+import TestSupport
 import Testing
 
 @Suite("repository")

@@ -1,174 +1,15 @@
-// Helpers for fixture replay: a private temp directory per test, the fixture script, the real
-// `lwctl` binary, and the read-only tools (blkid, wipefs, sfdisk, e2fsck) that check its work.
-// Nothing here needs root or touches a block device: every disk is an image file in the sandbox.
+// Helpers for fixture replay (the sandbox, processes and the lwctl finder are TestSupport's):
+// lwctl's JSON as a script sees it, and the read-only tools (blkid, wipefs, sfdisk, e2fsck) that
+// check its work. Nothing here needs root or touches a block device: every disk is an image file.
 
 #if canImport(Glibc)
 import Glibc
 #endif
 import Foundation
+import TestSupport
 import Testing
 
-struct FixtureError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
-// MARK: - paths
-
-enum Repo {
-    /// The repository, from this file's location (Tests/FixtureTests/Support.swift).
-    static let repo: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
-
-    static var makeFixtures: String { repo + "/Fixtures/make-fixtures" }
-
-    /// The real `lwctl`: `$LWCTL`, else next to the test bundle (`swift build` puts it in the
-    /// same directory as `<Package>PackageTests.xctest`), else one or two levels up.
-    static func lwctl() throws -> String {
-        if let env = ProcessInfo.processInfo.environment["LWCTL"], !env.isEmpty {
-            guard access(env, X_OK) == 0 else { throw FixtureError("LWCTL=\(env) is not an executable file") }
-            return env
-        }
-        var candidates: [String] = []
-        for start in [CommandLine.arguments.first, Bundle.main.executablePath].compactMap({ $0 }) {
-            var dir = URL(fileURLWithPath: start).deletingLastPathComponent()
-            for _ in 0..<3 {
-                candidates.append(dir.appendingPathComponent("lwctl").path)
-                dir.deleteLastPathComponent()
-            }
-        }
-        if let found = candidates.first(where: { access($0, X_OK) == 0 && !isDirectory($0) }) { return found }
-        throw FixtureError(
-            "lwctl not found (looked in \(candidates.joined(separator: ", "))): run `swift build` first, or set LWCTL=/path/to/lwctl"
-        )
-    }
-
-    static func isDirectory(_ path: String) -> Bool {
-        var isDir: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
-    }
-}
-
-// MARK: - processes
-
-struct Output {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-
-    var both: String { "exit \(status)\n--- stdout\n\(stdout)\n--- stderr\n\(stderr)" }
-}
-
-enum Run {
-    /// Runs argv (PATH searched) with stdin from /dev/null, output collected in temp files (no pipe deadlock).
-    static func run(_ argv: [String], environment extra: [String: String] = [:], stdinFile: String = "/dev/null") throws -> Output {
-        let p = Process()
-        let exe = argv[0].hasPrefix("/") ? argv[0] : try which(argv[0])
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = Array(argv.dropFirst())
-        var env = ProcessInfo.processInfo.environment
-        env["LC_ALL"] = "C"
-        env["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-        for (k, v) in extra { env[k] = v }
-        p.environment = env
-        let outPath = try tempFile("out")
-        let errPath = try tempFile("err")
-        defer {
-            unlink(outPath)
-            unlink(errPath)
-        }
-        let outHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let errHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        p.standardOutput = outHandle
-        p.standardError = errHandle
-        p.standardInput = FileHandle(forReadingAtPath: stdinFile)
-        try p.run()
-        p.waitUntilExit()
-        try? outHandle.close()
-        try? errHandle.close()
-        let status = p.terminationReason == .exit ? p.terminationStatus : 128 + p.terminationStatus
-        return Output(
-            status: status,
-            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
-    }
-
-    /// Runs and requires exit status 0.
-    @discardableResult
-    static func ok(_ argv: [String], environment: [String: String] = [:]) throws -> Output {
-        let o = try run(argv, environment: environment)
-        guard o.status == 0 else { throw FixtureError("`\(argv.joined(separator: " "))` failed: \(o.both)") }
-        return o
-    }
-
-    static func which(_ name: String) throws -> String {
-        for dir in ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
-        where access("\(dir)/\(name)", X_OK) == 0 {
-            return "\(dir)/\(name)"
-        }
-        throw FixtureError("'\(name)' is not installed (apt-get install fdisk gdisk e2fsprogs dosfstools xorriso util-linux)")
-    }
-
-    static func tempFile(_ tag: String) throws -> String {
-        var template = Array("\(Sandbox.tmpBase)/lw-fixture-\(tag)-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw FixtureError("mkstemp failed: \(String(cString: strerror(errno)))") }
-        close(fd)
-        return template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-    }
-}
-
-// MARK: - sandbox
-
-/// A fresh private directory (mkdtemp) holding the images and the `--root` of one test,
-/// removed when the test ends, passed or failed.
-final class Sandbox {
-    static var tmpBase: String {
-        let t = ProcessInfo.processInfo.environment["TMPDIR"] ?? ""
-        return t.isEmpty ? "/tmp" : (t.hasSuffix("/") ? String(t.dropLast()) : t)
-    }
-
-    let dir: String
-    var root: String { dir + "/root" }
-    var images: String { dir + "/img" }
-
-    private init() throws {
-        var template = Array("\(Sandbox.tmpBase)/lw-fixtures-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        guard made != nil else { throw FixtureError("mkdtemp failed: \(String(cString: strerror(errno)))") }
-        dir = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        try FileManager.default.createDirectory(atPath: dir + "/root", withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: dir + "/img", withIntermediateDirectories: true)
-    }
-
-    /// Runs `body` in a new sandbox and removes it afterwards, whatever happens.
-    static func with<T>(_ body: (Sandbox) throws -> T) throws -> T {
-        let box = try Sandbox()
-        defer { try? FileManager.default.removeItem(atPath: box.dir) }
-        return try body(box)
-    }
-
-    /// Builds fixtures with Fixtures/make-fixtures; returns their paths in the order asked.
-    @discardableResult
-    func make(_ names: [String]) throws -> [String] {
-        let lw = try Repo.lwctl()
-        try Run.ok(["/bin/bash", Repo.makeFixtures, images] + names, environment: ["LWCTL": lw, "TMPDIR": dir])
-        return names.map(image)
-    }
-
-    func make(_ name: String) throws -> String { try make([name])[0] }
-
-    func image(_ name: String) -> String { "\(images)/\(name).img" }
-
-    // MARK: lwctl
-
-    func lwctl(_ args: [String], stdinFile: String = "/dev/null") throws -> Output {
-        try Run.run([try Repo.lwctl()] + args, stdinFile: stdinFile)
-    }
-
+extension Sandbox {
     /// `lwctl claim --json --root <sandbox>/root --devices …`, decoded; requires exit 0 and one JSON object.
     func claim(_ devices: [String], dryRun: Bool = false, noMount: Bool = true, extra: [String] = []) throws -> ClaimJSON {
         var args = ["claim", "--json", "--root", root]
@@ -176,11 +17,11 @@ final class Sandbox {
         if noMount && !dryRun { args.append("--no-mount") }
         args += extra + ["--devices"] + devices
         let o = try lwctl(args)
-        guard o.status == 0 else { throw FixtureError("lwctl \(args.joined(separator: " ")): \(o.both)") }
+        guard o.status == 0 else { throw HarnessError("lwctl \(args.joined(separator: " ")): \(o.both)") }
         do {
             return try JSONDecoder().decode(ClaimJSON.self, from: Data(o.stdout.utf8))
         } catch {
-            throw FixtureError("lwctl claim printed no valid JSON (\(error)): \(o.both)")
+            throw HarnessError("lwctl claim printed no valid JSON (\(error)): \(o.both)")
         }
     }
 
@@ -189,10 +30,8 @@ final class Sandbox {
     /// Runs a real claim that stops itself after `action` (exit 75, as a power cut would).
     func claimFault(_ device: String, after action: String) throws {
         let o = try lwctl(["claim", "--no-mount", "--root", root, "--devices", device, "--fault-after", action])
-        guard o.status == 75 else { throw FixtureError("claim --fault-after \(action) should exit 75: \(o.both)") }
+        guard o.status == 75 else { throw HarnessError("claim --fault-after \(action) should exit 75: \(o.both)") }
     }
-
-    var reportPath: String { root + "/run/lightwhale/claim.json" }
 }
 
 // MARK: - lwctl's JSON
@@ -260,14 +99,14 @@ enum Image {
     static let magic = "lightwhale-please-format-me"
 
     static func bytes(_ path: String, at offset: UInt64, count: Int) throws -> [UInt8] {
-        guard let h = FileHandle(forReadingAtPath: path) else { throw FixtureError("cannot open \(path)") }
+        guard let h = FileHandle(forReadingAtPath: path) else { throw HarnessError("cannot open \(path)") }
         defer { try? h.close() }
         try h.seek(toOffset: offset)
         return Array(try h.read(upToCount: count) ?? Data())
     }
 
     static func write(_ path: String, _ bytes: [UInt8], at offset: UInt64) throws {
-        guard let h = FileHandle(forUpdatingAtPath: path) else { throw FixtureError("cannot open \(path) for writing") }
+        guard let h = FileHandle(forUpdatingAtPath: path) else { throw HarnessError("cannot open \(path) for writing") }
         defer { try? h.close() }
         try h.seek(toOffset: offset)
         try h.write(contentsOf: Data(bytes))
@@ -300,10 +139,10 @@ enum Image {
     /// The same over `length` bytes from `offset` (to the end when nil).
     static func checksum(_ path: String, offset: UInt64, length: UInt64?) throws -> Int {
         let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw FixtureError("cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw HarnessError("cannot open \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw FixtureError("cannot stat \(path)") }
+        guard fstat(fd, &st) == 0 else { throw HarnessError("cannot stat \(path)") }
         let start = off_t(offset)
         let end = length.map { min(off_t(st.st_size), start + off_t($0)) } ?? off_t(st.st_size)
         var hasher = Hasher()
@@ -315,13 +154,13 @@ enum Image {
         while position < end {
             let data = lseek(fd, position, 3 /* SEEK_DATA */)
             if data < 0 && errno == ENXIO { break }  // only a hole is left
-            guard data >= 0 else { throw FixtureError("SEEK_DATA on \(path): \(String(cString: strerror(errno)))") }
+            guard data >= 0 else { throw HarnessError("SEEK_DATA on \(path): \(String(cString: strerror(errno)))") }
             if data >= end { break }
             let hole = min(lseek(fd, data, 4 /* SEEK_HOLE */), end)
             var at = data
             while at < hole {
                 let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, min($0.count, Int(hole - at)), at) }
-                guard n > 0 else { throw FixtureError("cannot read \(path) at \(at)") }
+                guard n > 0 else { throw HarnessError("cannot read \(path) at \(at)") }
                 buffer.withUnsafeBytes { raw in
                     zeros.withUnsafeBytes { z in
                         var i = 0
@@ -346,7 +185,7 @@ enum Image {
     static func probe(_ path: String, offset: UInt64 = 0) throws -> [String: String] {
         let o = try Run.run(["blkid", "-p", "-o", "export", "-O", "\(offset)", path])
         if o.status == 2 { return [:] }  // nothing found
-        guard o.status == 0 else { throw FixtureError("blkid -p -O \(offset) \(path): \(o.both)") }
+        guard o.status == 0 else { throw HarnessError("blkid -p -O \(offset) \(path): \(o.both)") }
         var out: [String: String] = [:]
         for line in o.stdout.split(separator: "\n") {
             guard let eq = line.firstIndex(of: "=") else { continue }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Real `lwctl claim` runs on loop devices in private mount namespaces. Serialized: they share the

@@ -1,5 +1,6 @@
 import Foundation
 import PersistenceKit
+import TestSupport
 import Testing
 
 extension PrivilegedTests {

@@ -1,52 +1,65 @@
+// One test's private world, for fixture replay and for privileged tests alike.
+
 #if canImport(Glibc)
 import Glibc
 #endif
 import Foundation
-import Testing
 
-/// One test's private world: a temp directory holding a fake root file system, the disk images it
-/// makes and the loop devices it attaches. Everything that mounts runs in a private mount namespace
-/// (`ns`), which unmounts all it mounted before it ends; `cleanup` detaches every loop device and
-/// removes the directory, whatever happened. Never touches a device it did not create.
-final class Sandbox: @unchecked Sendable {
-    @TaskLocal static var current: Sandbox?
+/// A temp directory holding a fake root file system, the disk images a test makes and the loop
+/// devices it attaches. Everything that mounts runs in a private mount namespace (`ns`), which
+/// unmounts all it mounted before it ends; `cleanup` detaches every loop device and removes the
+/// directory, whatever happened. Never touches a device it did not create.
+public final class Sandbox: @unchecked Sendable {
+    /// The sandbox of the running privileged test (set by PrivilegedTests' `.sandbox` trait).
+    @TaskLocal public static var current: Sandbox?
 
-    /// The sandbox of the running test (see `SandboxTrait`).
-    static var get: Sandbox {
+    public static var get: Sandbox {
         get throws {
             guard let s = current else { throw HarnessError("no sandbox: add `.sandbox` to the test") }
             return s
         }
     }
 
-    let dir: String
-    let root: String
-    let out: String
-    let lwctl: String
+    public let dir: String
+    /// The `--root` lwctl is given.
+    public let root: String
+    /// Where Fixtures/make-fixtures builds its images.
+    public let images: String
+    /// Where `ns` scripts leave lwctl's output and mount tables.
+    public let out: String
+    public let lwctl: String
     private var loops: [String] = []
     private var stale: [String] = []
     private var cleaned = false
 
-    init() throws {
-        try Privilege.require()
-        lwctl = try Self.findLwctl()
-        var template = Array("/tmp/lwpriv.XXXXXX".utf8CString)
+    /// `privileged`: requires root, and the root holds what the overlays cover (see `makeRoot`).
+    public init(privileged: Bool) throws {
+        if privileged { try Privilege.require() }
+        lwctl = try Repo.lwctl()
+        var template = Array("\(Run.tmpBase)/lw-sandbox-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw HarnessError("mkdtemp failed: \(String(cString: strerror(errno)))") }
         dir = String(cString: made)
         root = dir + "/root"
+        images = dir + "/img"
         out = dir + "/out"
-        try makeRoot()
+        for d in [root, images, out] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
+        if privileged { try makeRoot() }
     }
 
     deinit { cleanup() }
 
+    /// Runs `body` in a new unprivileged sandbox and removes it afterwards, whatever happens.
+    public static func with<T>(_ body: (Sandbox) throws -> T) throws -> T {
+        let box = try Sandbox(privileged: false)
+        defer { box.cleanup() }
+        return try body(box)
+    }
+
     /// A small but real root: what the overlays cover must exist and hold something to shadow.
     private func makeRoot() throws {
-        let fm = FileManager.default
         for d in ["etc/docker", "home/op", "var/www", "mnt/lightwhale-data", "run"] {
-            try fm.createDirectory(atPath: root + "/" + d, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: root + "/" + d, withIntermediateDirectories: true)
         }
-        try fm.createDirectory(atPath: out, withIntermediateDirectories: true)
         try write(root + "/etc/docker/daemon.json", #"{"data-root": "/mnt/lightwhale-data/docker"}"# + "\n")
         try write(root + "/etc/hostname", "lightwhale\n")
         try write(root + "/etc/motd", "Welcome to Lightwhale (the lower layer)\n")
@@ -54,44 +67,37 @@ final class Sandbox: @unchecked Sendable {
         try write(root + "/var/www/index.html", "<h1>lower</h1>\n")
     }
 
-    func write(_ path: String, _ text: String) throws {
+    public func write(_ path: String, _ text: String) throws {
         try text.write(toFile: path, atomically: false, encoding: .utf8)
     }
 
-    // MARK: the binary
+    public var reportPath: String { root + "/run/lightwhale/claim.json" }
 
-    /// `LWCTL` if set, else `lwctl` next to (or one level above) the test bundle.
-    static func findLwctl() throws -> String {
-        let env = ProcessInfo.processInfo.environment
-        if let override = env["LWCTL"], !override.isEmpty {
-            guard FileManager.default.isExecutableFile(atPath: override) else {
-                throw HarnessError("LWCTL=\(override) is not an executable file")
-            }
-            return override
-        }
-        var starts: [String] = []
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { starts.append(exe) }
-        if let arg0 = CommandLine.arguments.first {
-            starts.append(URL(fileURLWithPath: arg0).standardizedFileURL.path)
-        }
-        var tried: [String] = []
-        for start in starts {
-            var dir = URL(fileURLWithPath: start).deletingLastPathComponent()
-            for _ in 0..<3 {
-                let candidate = dir.appendingPathComponent("lwctl").path
-                tried.append(candidate)
-                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-                dir = dir.deletingLastPathComponent()
-            }
-        }
-        throw HarnessError("lwctl not found (looked at \(tried.joined(separator: ", "))); build it (`swift build`) or set LWCTL=/path/to/lwctl")
+    // MARK: lwctl
+
+    public func lwctl(_ args: [String], stdinFile: String = "/dev/null") throws -> Output {
+        try Run.run([lwctl] + args, stdinFile: stdinFile)
     }
+
+    // MARK: fixture images
+
+    /// Builds fixtures with Fixtures/make-fixtures; returns their paths in the order asked.
+    @discardableResult
+    public func make(_ names: [String]) throws -> [String] {
+        try Run.ok(["/bin/bash", Repo.makeFixtures, images] + names, environment: ["LWCTL": lwctl, "TMPDIR": dir])
+        return names.map(image)
+    }
+
+    public func make(_ name: String) throws -> String { try make([name])[0] }
+
+    /// The path of fixture `name`.
+    public func image(_ name: String) -> String { "\(images)/\(name).img" }
 
     // MARK: images and loop devices
 
     /// A sparse image file of `size` (as `truncate -s` takes it), optionally with the guide's magic.
     @discardableResult
-    func image(_ name: String, size: String, magic: Bool = false) throws -> String {
+    public func image(_ name: String, size: String, magic: Bool = false) throws -> String {
         let path = "\(dir)/\(name).img"
         try sh("truncate -s \(size) \(path)")
         if magic { try writeMagic(path) }
@@ -99,12 +105,12 @@ final class Sandbox: @unchecked Sendable {
     }
 
     /// The guide's way: `echo "lightwhale-please-format-me" | dd conv=notrunc of=…`.
-    func writeMagic(_ target: String) throws {
+    public func writeMagic(_ target: String) throws {
         try sh(#"echo "lightwhale-please-format-me" | dd of=\#(target) conv=notrunc status=none && sync"#)
     }
 
     /// `losetup -f --show` (or onto the free device `at`); detached by `cleanup` if the test does not do it.
-    func attach(_ image: String, readOnly: Bool = false, at device: String? = nil, sectorSize: Int = 512) throws -> String {
+    public func attach(_ image: String, readOnly: Bool = false, at device: String? = nil, sectorSize: Int = 512) throws -> String {
         let loop = try sh("losetup \(device ?? "-f") --show --sector-size \(sectorSize) \(readOnly ? "-r " : "")\(image)").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         guard loop.hasPrefix("/dev/loop") else { throw HarnessError("losetup gave '\(loop)'") }
         loops.append(loop)
@@ -115,7 +121,7 @@ final class Sandbox: @unchecked Sendable {
     /// and wait until the kernel has let go of the backing file.
     /// With `forgetPartitions: false` the kernel keeps them, stale, as after someone else's detach
     /// (`cleanup` removes them in the end).
-    func detach(_ loop: String, forgetPartitions: Bool = true) {
+    public func detach(_ loop: String, forgetPartitions: Bool = true) {
         let name = String(loop.dropFirst("/dev/".count))
         if forgetPartitions {
             forgetKernelPartitions(loop)
@@ -140,7 +146,7 @@ final class Sandbox: @unchecked Sendable {
 
     /// A simulated reboot of one disk: detach it, then attach the image again. A small filler image
     /// takes the old number first, so the disk comes back under a different name, as it may at boot.
-    func reboot(_ loop: String, image: String) throws -> String {
+    public func reboot(_ loop: String, image: String) throws -> String {
         detach(loop)
         let filler = "\(dir)/filler-\(loops.count).img"
         try sh("truncate -s 1M \(filler)")
@@ -149,58 +155,26 @@ final class Sandbox: @unchecked Sendable {
     }
 
     /// The kernel node of partition `n` of `loop` (present when lwctl or partx added it).
-    func partitionNode(_ loop: String, _ n: Int) -> String { "\(loop)p\(n)" }
+    public func partitionNode(_ loop: String, _ n: Int) -> String { "\(loop)p\(n)" }
 
-    func cleanup() {
+    public func cleanup() {
         guard !cleaned else { return }
         cleaned = true
         for loop in loops.reversed() { detach(loop) }
         for loop in stale { forgetKernelPartitions(loop) }
-        _ = try? sh("rm -rf \(dir)", check: false)
+        try? FileManager.default.removeItem(atPath: dir)
     }
 
     // MARK: running things
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    /// Runs a bash script with D, R, OUT and LW (the lwctl path) set; throws when it fails and `check`.
+    /// Runs a bash script with D, R, OUT and LW (the lwctl path) set and nothing else inherited;
+    /// throws when it fails and `check`.
     @discardableResult
-    func sh(_ script: String, check: Bool = true, env: [String: String] = [:], namespace: Bool = false) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: namespace ? "/usr/bin/unshare" : "/bin/bash")
-        process.arguments = (namespace ? ["--mount", "--propagation", "private", "/bin/bash"] : []) + ["-c", script]
-        var environment = [
-            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C",
-            "D": dir, "R": root, "OUT": out, "LW": lwctl,
-        ]
+    public func sh(_ script: String, check: Bool = true, env: [String: String] = [:], namespace: Bool = false) throws -> Output {
+        let argv = (namespace ? ["/usr/bin/unshare", "--mount", "--propagation", "private"] : []) + ["/bin/bash", "-c", script]
+        var environment = ["LANG": "C", "D": dir, "R": root, "OUT": out, "LW": lwctl]
         environment.merge(env) { $1 }
-        process.environment = environment
-        let tag = UUID().uuidString
-        let outPath = "\(dir)/.sh-\(tag).out"
-        let errPath = "\(dir)/.sh-\(tag).err"
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(atPath: outPath)
-            try? FileManager.default.removeItem(atPath: errPath)
-        }
-        let outHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let errHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try? outHandle.close()
-        try? errHandle.close()
-        let result = Result(
-            status: process.terminationStatus,
-            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+        let result = try Run.run(argv, environment: environment, inherit: false)
         if check && result.status != 0 {
             throw HarnessError("script failed (\(result.status)):\n\(script)\nstdout: \(result.stdout)\nstderr: \(result.stderr)")
         }
@@ -212,11 +186,11 @@ final class Sandbox: @unchecked Sendable {
     /// `lw_mounts NAME` saves the namespace's mount table; `lw_unmount_all` unmounts all under $D
     /// (also run when the script ends, so nothing outlives the namespace busy).
     @discardableResult
-    func ns(_ script: String, check: Bool = true, env: [String: String] = [:]) throws -> Result {
+    public func ns(_ script: String, check: Bool = true, env: [String: String] = [:]) throws -> Output {
         try sh(Self.prelude + "\n" + script, check: check, env: env, namespace: true)
     }
 
-    static let prelude = #"""
+    public static let prelude = #"""
         set -u
         lw_targets() { awk -v d="$D/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | tac; }
         lw_unmount_all() {
@@ -241,53 +215,54 @@ final class Sandbox: @unchecked Sendable {
 
     // MARK: reading results
 
-    struct Run {
-        var status: Int32
-        var json: [String: Any]
-        var stdout: String
-        var stderr: String
+    /// What `lw NAME …` left behind: its status, output and (when it printed JSON) the object.
+    public struct Outcome {
+        public var status: Int32
+        public var json: [String: Any]
+        public var stdout: String
+        public var stderr: String
 
-        var mode: String? { json["mode"] as? String }
-        var steps: [[String: Any]] { json["steps"] as? [[String: Any]] ?? [] }
-        var actions: [String] { steps.compactMap { $0["action"] as? String } }
-        var skipped: [[String: Any]] { json["skipped"] as? [[String: Any]] ?? [] }
-        var fallback: String? { json["fallback"] as? String }
+        public var mode: String? { json["mode"] as? String }
+        public var steps: [[String: Any]] { json["steps"] as? [[String: Any]] ?? [] }
+        public var actions: [String] { steps.compactMap { $0["action"] as? String } }
+        public var skipped: [[String: Any]] { json["skipped"] as? [[String: Any]] ?? [] }
+        public var fallback: String? { json["fallback"] as? String }
 
-        func skipReason(_ device: String) -> String? {
+        public func skipReason(_ device: String) -> String? {
             skipped.first { ($0["device"] as? String) == device }?["reason"] as? String
         }
 
         /// The stable name of why `device` was skipped, and of the I4 refusals behind it.
-        func skipCode(_ device: String) -> String? {
+        public func skipCode(_ device: String) -> String? {
             skipped.first { ($0["device"] as? String) == device }?["code"] as? String
         }
 
-        func skipRefusals(_ device: String) -> [String] {
+        public func skipRefusals(_ device: String) -> [String] {
             skipped.first { ($0["device"] as? String) == device }?["refusals"] as? [String] ?? []
         }
     }
 
     /// What `lw NAME …` left behind.
-    func run(_ name: String) throws -> Run {
+    public func run(_ name: String) throws -> Outcome {
         let rcText = try String(contentsOfFile: "\(out)/\(name).rc", encoding: .utf8)
         let stdout = try Data(contentsOf: URL(fileURLWithPath: "\(out)/\(name).json"))
         let stderr = (try? String(contentsOfFile: "\(out)/\(name).err", encoding: .utf8)) ?? ""
         // Not every command was asked for JSON; then `json` is empty and `stdout` has the text.
         let json = (try? JSONSerialization.jsonObject(with: stdout)) as? [String: Any] ?? [:]
-        return Run(
+        return Outcome(
             status: Int32(rcText.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1, json: json,
             stdout: String(decoding: stdout, as: UTF8.self), stderr: stderr)
     }
 
-    struct Mount {
-        var target: String
-        var type: String
-        var source: String
-        var options: String
+    public struct Mount {
+        public var target: String
+        public var type: String
+        public var source: String
+        public var options: String
     }
 
     /// The mount table `lw_mounts NAME` saved, only what lies under this sandbox.
-    func mounts(_ name: String) throws -> [Mount] {
+    public func mounts(_ name: String) throws -> [Mount] {
         let text = try String(contentsOfFile: "\(out)/\(name).mountinfo", encoding: .utf8)
         return text.split(separator: "\n").compactMap { line in
             let halves = line.components(separatedBy: " - ")
@@ -302,7 +277,7 @@ final class Sandbox: @unchecked Sendable {
     // MARK: looking at disks
 
     /// `blkid -p -o export` of a device or image (optionally at an offset/size): KEY → value; empty if nothing.
-    func blkid(_ path: String, offset: UInt64? = nil, size: UInt64? = nil) throws -> [String: String] {
+    public func blkid(_ path: String, offset: UInt64? = nil, size: UInt64? = nil) throws -> [String: String] {
         var argv = "blkid -p -o export"
         if let offset { argv += " -O \(offset)" }
         if let size { argv += " -S \(size)" }
@@ -315,7 +290,7 @@ final class Sandbox: @unchecked Sendable {
         return out
     }
 
-    func bytes(_ path: String, at offset: UInt64, count: Int) throws -> [UInt8] {
+    public func bytes(_ path: String, at offset: UInt64, count: Int) throws -> [UInt8] {
         let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
         defer { try? handle.close() }
         try handle.seek(toOffset: offset)
@@ -323,14 +298,14 @@ final class Sandbox: @unchecked Sendable {
     }
 
     /// sha256 of `length` bytes from `offset` (all of it when nil).
-    func sha256(_ path: String, offset: UInt64 = 0, length: UInt64? = nil) throws -> String {
+    public func sha256(_ path: String, offset: UInt64 = 0, length: UInt64? = nil) throws -> String {
         let count = length.map { " count=\($0)" } ?? ""
         let r = try sh("dd if=\(path) bs=1M iflag=skip_bytes,count_bytes skip=\(offset)\(count) status=none | sha256sum")
         return String(r.stdout.prefix(64))
     }
 
     /// The claim record (file-system UUID) beside the magic, as the executor writes it at byte 400.
-    func claimRecordUUID(_ path: String) throws -> String? {
+    public func claimRecordUUID(_ path: String) throws -> String? {
         let b = try bytes(path, at: 400, count: 24)
         guard b.count == 24, Array(b[0..<8]) == Array("LWCLAIM1".utf8) else { return nil }
         let hex = b[8..<24].map { String(format: "%02x", $0) }.joined()
@@ -338,28 +313,8 @@ final class Sandbox: @unchecked Sendable {
         return parts.joined(separator: "-")
     }
 
-    static let magic = Array("lightwhale-please-format-me".utf8)
+    public static let magic = Array("lightwhale-please-format-me".utf8)
 
-    func hasMagic(_ path: String) throws -> Bool { try bytes(path, at: 0, count: Self.magic.count) == Self.magic }
+    public func hasMagic(_ path: String) throws -> Bool { try bytes(path, at: 0, count: Self.magic.count) == Self.magic }
 }
 
-/// Gives each test (each case of a parameterized test) its own `Sandbox`, cleaned up afterwards.
-struct SandboxTrait: TestTrait, SuiteTrait, TestScoping {
-    var isRecursive: Bool { true }
-
-    func scopeProvider(for test: Test, testCase: Test.Case?) -> SandboxTrait? {
-        // One sandbox per test case; nothing for a suite as a whole.
-        test.isSuite ? nil : (testCase == nil && test.isParameterized ? nil : self)
-    }
-
-    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
-        let sandbox = try Sandbox()
-        defer { sandbox.cleanup() }
-        try await Sandbox.$current.withValue(sandbox) { try await function() }
-    }
-}
-
-extension Trait where Self == SandboxTrait {
-    /// Run the test in its own `Sandbox` (temp root, images, loop devices, all cleaned up).
-    static var sandbox: SandboxTrait { SandboxTrait() }
-}
