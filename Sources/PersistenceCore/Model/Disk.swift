@@ -1,7 +1,7 @@
 /// What the probe saw on one whole disk (or one disk image file), as plain values.
 ///
-/// Nothing here decides anything: the planner reads these facts and applies the rules of
-/// design.md §3 to them. Sizes are bytes; offsets are bytes from the start of the disk.
+/// Nothing here decides anything: the planner reads these facts and applies README.md's rules
+/// I1–I7 to them. Sizes are bytes; offsets are bytes from the start of the disk.
 public struct Disk: Sendable, Codable, Equatable {
     public enum Kind: String, Sendable, Codable { case blockDevice = "block", imageFile = "file" }
 

@@ -7,7 +7,8 @@
 ///     440 ..< 512 protective MBR (disk signature, partition entry, 0x55AA) written by libfdisk
 ///
 /// libfdisk keeps bytes 0–439 when it writes a GPT, so both survive partitioning; the claim
-/// zeroes 0 ..< 440 in one sector write as its very last step (design.md I2, I3).
+/// zeroes 0 ..< 440 in one sector write as its very last step: the licence outlives every other
+/// write (README.md's I2), and the record tells a finished file system from one to redo (I3).
 public enum MagicHeader {
     public static let text = "lightwhale-please-format-me"
     public static let bytes: [UInt8] = Array(text.utf8)

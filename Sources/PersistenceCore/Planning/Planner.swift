@@ -1,4 +1,4 @@
-/// The rules of persistence (design.md §2–3) as one pure function: inventory + policy → plan.
+/// The rules of persistence (README.md's I1–I7) as one pure function: inventory + policy → plan.
 ///
 /// Decision, in this order:
 /// 1. Already mounted at `<root>/mnt/lightwhale-data` this boot: only add missing overlays (I5).
