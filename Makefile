@@ -12,7 +12,8 @@
 VERSION := $(shell cat image-recipe/VERSION)
 ISO := build/lightwhale-$(VERSION)-x86.iso
 LWCTL_BIN := .build-image/release/lwctl
-RECIPE_FILES := $(shell find image-recipe -type f ! -name NOTES.md ! -name smoke-test ! -name run-qemu ! -name guest.sh)
+# What the ISO is made of: the recipe less its docs and the scripts that only boot it.
+RECIPE_FILES := $(shell find image-recipe -type f ! -name '*.md' ! -name smoke-test ! -name run-qemu ! -name guest.sh)
 
 ifeq ($(LWCTL),none)
 LWCTL_DEP :=

@@ -12,7 +12,7 @@ public struct LWCtl: ParsableCommand {
         discussion: """
             Lightwhale is immutable: without persistence every change lives in RAM and a reboot is a \
             factory reset. Persistence is opt-in: write the magic header `lightwhale-please-format-me` \
-            at byte 0 of a whole disk (`lwctl enable /dev/sdX`, or the guide's `echo … | dd`), or name a \
+            at byte 0 of a whole disk (`sudo lwctl enable /dev/sdX`, or the guide's `echo … | dd`), or name a \
             GPT partition `lightwhale-please-format-me`. At the next boot `lwctl claim` erases that disk \
             (or formats that partition) into an ext4 file system labelled `lightwhale-data`, mounts it at \
             /mnt/lightwhale-data and overlays /etc, /home and /var/www on it; Docker keeps its data in \

@@ -51,5 +51,9 @@ struct RepositoryTests {
         let daemon = try JSONDecoder().decode(
             Daemon.self, from: Data(contentsOf: URL(fileURLWithPath: Repo.repo + "/image-recipe/rootfs/etc/docker/daemon.json")))
         #expect(daemon.dataRoot == policy.dockerDataRoot)
+
+        // containerd's state sits beside Docker's on the data file system (TOML, one key checked).
+        let containerd = try String(contentsOfFile: Repo.repo + "/image-recipe/rootfs/etc/containerd/config.toml", encoding: .utf8)
+        #expect(containerd.split(separator: "\n").contains("root = \"\(policy.dataMountPoint)/containerd\""))
     }
 }

@@ -53,7 +53,7 @@ import PlanningBuilders
     /// The words people read, pinned once.
     @Test func reasonText() {
         #expect(SystemStatus.Reason.notClaimed(mountPoint: "/mnt/lightwhale-data").description == "nothing is mounted at /mnt/lightwhale-data: `lwctl claim` has not run this boot")
-        #expect(SystemStatus.Reason.noPersistenceDevice.description == "volatile: no persistence device; changes are lost at reboot. To enable persistence, run `lwctl enable /dev/sdX` (whole disk, erased at the next boot) and reboot")
-        #expect(SystemStatus.Reason.decidedVolatile("volatile: x").description == "volatile: x; changes are lost at reboot. To enable persistence, run `lwctl enable /dev/sdX` and reboot")
+        #expect(SystemStatus.Reason.noPersistenceDevice.description == "volatile: no persistence device; changes are lost at reboot. To enable persistence, run `sudo lwctl enable /dev/sdX` (whole disk, erased at the next boot) and reboot")
+        #expect(SystemStatus.Reason.decidedVolatile("volatile: x").description == "volatile: x; changes are lost at reboot. To enable persistence, run `sudo lwctl enable /dev/sdX` and reboot")
     }
 }

@@ -30,7 +30,7 @@ public struct SystemStatus: Sendable, Equatable {
         }
 
         public var description: String {
-            let lost = "; changes are lost at reboot. To enable persistence, run `lwctl enable /dev/sdX`"
+            let lost = "; changes are lost at reboot. To enable persistence, run `sudo lwctl enable /dev/sdX`"
             return switch self {
             case .notClaimed(let mountPoint):
                 "nothing is mounted at \(mountPoint): `lwctl claim` has not run this boot"
