@@ -148,11 +148,12 @@ ADDRESS_RE='lightwhale: [[:alnum:]]+ has [0-9]'
 # measured is Docker's and neither that of more logins nor of starting the
 # docker client over and over. Docker makes its socket seconds before it
 # answers, and a `docker info` started then waits for the answer: polling for
-# the socket every half second loses no time, and starts a fifth as many
-# sleep processes, each of which took CPU from Docker's start (50 ms each
-# under emulation).
+# the socket every half second loses no time. The half seconds are bash's
+# read timing out on a FIFO nobody writes to, not sleep: each sleep process
+# took CPU from Docker's start (50 ms each under emulation), and the
+# measurement must not slow what it measures.
 # shellcheck disable=SC2034
-DOCKER_WAIT='i=0; until [ -S /var/run/docker.sock ] && docker info >/dev/null 2>&1; do i=$((i + 1)); [ $i -lt 360 ] || exit 1; sleep 0.5; done'
+DOCKER_WAIT='f=$(mktemp -u) && mkfifo -m 0600 "$f" && exec 9<>"$f" && rm -f "$f" || exit 1; i=0; until [ -S /var/run/docker.sock ] && docker info >/dev/null 2>&1; do i=$((i + 1)); [ $i -lt 360 ] || exit 1; read -r -t 0.5 -u 9 _ || :; done'
 
 # tcg_oops_early [FILE]: the console (FILE or stdin) shows the one failure that
 # is QEMU's, not Lightwhale's, before anything of Lightwhale's ran. Under TCG
