@@ -13,13 +13,17 @@ struct Enable: ParsableCommand {
             next boot. Shows what is on the disk now and asks you to type its name unless --yes.
 
             Refuses a partition (name the whole disk), the boot medium, a mounted, swapped, held \
-            (RAID/LVM/dm) or read-only disk, and disks under 64 MiB. DEVICE may also be a disk image file.
+            (RAID/LVM/dm) or read-only disk, and disks under 64 MiB. A disk that holds Lightwhale's data \
+            (a lightwhale-data file system or partition, even a damaged one) is enabled only with --force. \
+            DEVICE may also be a disk image file.
             """)
 
     @Argument(help: ArgumentHelp("The whole disk, e.g. /dev/sdb or /dev/nvme0n1 (or an image file).", valueName: "device"))
     var device: String
     @Flag(name: .long, help: "Do not ask for confirmation.")
     var yes = false
+    @Flag(name: .long, help: "Enable a disk that holds Lightwhale's data (its data is erased at the next boot).")
+    var force = false
     @OptionGroup var output: OutputOptions
 
     func run() throws {
@@ -39,6 +43,9 @@ struct Enable: ParsableCommand {
             if disk.header.magic.isExact {
                 finish(disk.path, already: true)
                 return
+            }
+            if let why = Roles.enableNeedsForce(for: disk), !force {
+                throw Failure(description: "not enabling \(disk.path): \(why); if that data is to go, run it again with --force")
             }
             Console.error("\(disk.path): \(Bytes(disk.size))" + (disk.model.map { ", \($0)" } ?? ""))
             Console.error("  now holds: " + Describe.contents(of: disk.filesystem, table: disk.partitionTable?.type, partitions: disk.partitions))

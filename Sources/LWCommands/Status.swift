@@ -8,7 +8,7 @@ struct Status: ParsableCommand {
 
     @OptionGroup var rootOptions: RootOptions
     @OptionGroup var output: OutputOptions
-    @Flag(name: .long, help: "Print only the mode (persistent, volatile or unset) on one line, for the login banner.")
+    @Flag(name: .long, help: "Print only the mode (persistent, volatile, degraded or unset) on one line, for the login banner.")
     var brief = false
 
     func validate() throws {

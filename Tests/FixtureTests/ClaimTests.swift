@@ -235,7 +235,8 @@ struct ClaimTests {
             if how == "echo" {
                 try Image.write(image, Array((Image.magic + "\n").utf8), at: 0)
             } else {
-                let o = try box.lwctl(["enable", "--yes", image])
+                // It holds the old data: only --force enables it.
+                let o = try box.lwctl(["enable", "--yes", "--force", image])
                 #expect(o.status == 0, Comment(rawValue: o.both))
             }
             #expect(try Image.startsWithMagic(image))

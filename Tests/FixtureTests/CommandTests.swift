@@ -22,6 +22,7 @@ struct CommandTests {
         ("nearmiss-offset1", "other", "near miss"),
         ("magic-over-gpt", "pending claim", "exact"),
         ("claimed", "data", "absent"),
+        ("claimed-damaged", "damaged data", "absent"),
         ("half-make-filesystem", "pending claim", "exact"),
         ("foreign-ext4", "other", "absent"),
         ("named-partition", "pending claim", "absent"),
@@ -114,6 +115,21 @@ struct CommandTests {
             try (image + "\n").write(toFile: answer, atomically: true, encoding: .utf8)
             let confirmed = try box.lwctl(["enable", image], stdinFile: answer)
             #expect(confirmed.status == 0, Comment(rawValue: confirmed.both))
+            #expect(try Image.startsWithMagic(image))
+        }
+    }
+
+    @Test("enable wants --force for a disk holding Lightwhale's data, damaged or not", arguments: ["claimed", "claimed-damaged"])
+    func enableNeedsForceForData(_ fixture: String) throws {
+        try Sandbox.with { box in
+            let image = try box.make(fixture)
+            let sum = try Image.checksum(image)
+            let o = try box.lwctl(["enable", "--yes", image])
+            #expect(o.status == 1, Comment(rawValue: o.both))
+            #expect(o.stderr.contains("holds Lightwhale's data (lightwhale-data on \(image)#1)") && o.stderr.contains("--force"), Comment(rawValue: o.both))
+            #expect(try Image.checksum(image) == sum, "a refused enable writes nothing")
+            let forced = try box.lwctl(["enable", "--yes", "--force", image])
+            #expect(forced.status == 0, Comment(rawValue: forced.both))
             #expect(try Image.startsWithMagic(image))
         }
     }

@@ -20,6 +20,8 @@ enum Expect: Sendable {
     /// Nothing to claim: tmpfs; `device` (the image, or `image#N`) is skipped for the reason named
     /// `code`, and for a protected device the I4 `refusals` named.
     case volatile(suffix: String, code: String, refusals: [String] = [])
+    /// Damaged data (`device` skipped for `code`): a tmpfs, nothing written, password logins off.
+    case degraded(suffix: String, code: String)
 }
 
 struct DecisionCase: Sendable, CustomTestStringConvertible {
@@ -56,6 +58,7 @@ struct DecisionCase: Sendable, CustomTestStringConvertible {
         .init(fixture: "named-partition-tiny", expect: .volatile(suffix: "#2", code: "protected-named-partition", refusals: ["too-small"])),
         .init(fixture: "data-superfloppy", expect: .mount(suffix: "")),
         .init(fixture: "data-ext2", expect: .volatile(suffix: "", code: "data-not-ext4")),
+        .init(fixture: "claimed-damaged", expect: .degraded(suffix: "#1", code: "damaged-data")),
         .init(fixture: "tiny-magic", expect: .volatile(suffix: "", code: "protected-magic-disk", refusals: ["too-small"])),
         .init(fixture: "corrupt-gpt", expect: .volatile(suffix: "", code: "no-licence")),
         .init(fixture: "corrupt-gpt-magic", expect: .claim(oldPartitions: 2)),
@@ -146,6 +149,15 @@ struct DecisionTests {
                 #expect(skip.code == code, "\(c.fixture): \(skip.code): \(skip.reason)")
                 #expect((skip.refusals ?? []) == refusals, "\(c.fixture): \(skip.reason)")
                 #expect(!skip.reason.isEmpty)
+                #expect(r.skipped.count == 1, context)
+            case .degraded(let suffix, let code):
+                #expect(r.mode == "degraded", context)
+                #expect(r.decision.hasPrefix("degraded: \(image)\(suffix) is the data partition"), context)
+                #expect(r.dataDevice == nil, context)
+                #expect(r.actions == Actions.degradedLocked, context)
+                #expect(r.writtenDevices.isEmpty, context)
+                let skip = try #require(r.skip(image + suffix), "\(image + suffix) must be listed in skipped: \(r.summary)")
+                #expect(skip.code == code, "\(c.fixture): \(skip.code): \(skip.reason)")
                 #expect(r.skipped.count == 1, context)
             }
 
@@ -254,7 +266,24 @@ struct SeveralDisksTests {
         }
     }
 
-    @Test("two lightwhale-data disks: volatile, touching neither (I7: never guess)")
+    @Test("damaged data and a new magic disk: degraded, the magic disk waits and neither is written (I3)")
+    func damagedDataAndMagicDisk() throws {
+        try Sandbox.with { box in
+            let damaged = try box.make("claimed-damaged")
+            let magic = try box.make("magic")
+            let sums = try [damaged, magic].map(Image.checksum)
+            let r = try box.dryRun([magic, damaged])
+            #expect(r.mode == "degraded", Comment(rawValue: r.summary))
+            #expect(r.actions == Actions.degradedLocked)
+            #expect(try #require(r.skip(damaged + "#1")).code == "damaged-data")
+            #expect(try #require(r.skip(magic)).code == "data-already-present")
+            let real = try box.claim([magic, damaged])
+            #expect(real.mode == "degraded" && real.actions.isEmpty, Comment(rawValue: real.summary))
+            #expect(try [damaged, magic].map(Image.checksum) == sums, "nothing may be written")
+        }
+    }
+
+    @Test("two lightwhale-data disks: degraded, touching neither (I7: never guess)")
     func twoDataDisks() throws {
         try Sandbox.with { box in
             let one = try box.make("claimed")
@@ -262,14 +291,14 @@ struct SeveralDisksTests {
             try Run.ok(["cp", "--sparse=always", one, two])
             let sums = try [one, two].map(Image.checksum)
             let r = try box.dryRun([one, two])
-            #expect(r.mode == "volatile" && r.dataDevice == nil, Comment(rawValue: r.summary))
-            #expect(r.actions == Actions.volatile)
+            #expect(r.mode == "degraded" && r.dataDevice == nil, Comment(rawValue: r.summary))
+            #expect(r.actions == Actions.degradedLocked)
             for d in [one, two] {
                 let skip = try #require(r.skip(d + "#1"), Comment(rawValue: r.summary))
                 #expect(skip.code == "several-data-file-systems", Comment(rawValue: skip.reason))
             }
             let real = try box.claim([one, two])
-            #expect(real.mode == "volatile" && real.actions.isEmpty, Comment(rawValue: real.summary))
+            #expect(real.mode == "degraded" && real.actions.isEmpty, Comment(rawValue: real.summary))
             #expect(try [one, two].map(Image.checksum) == sums)
         }
     }

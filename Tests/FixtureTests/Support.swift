@@ -90,6 +90,8 @@ enum Actions {
     /// Mounting an existing data file system.
     static let mountExisting = ["ensure-partition-node", "check-filesystem"] + mountAfterClaim
     static let volatile = ["mount-tmpfs", "make-directories"] + overlays
+    /// A degraded boot that could read nothing of its owner's: volatile, and password logins off.
+    static let degradedLocked = volatile + ["refuse-password-logins"]
 }
 
 // MARK: - reading images

@@ -6,17 +6,32 @@ import PlanningBuilders
 @Suite struct RunnerTests {
     let dataDisk = Make.gpt(Make.disk("/dev/sdb"), [Make.part(1, of: "/dev/sdb", fs: Make.ext4())])
 
-    @Test func fsckFailureFallsBackToTmpfsAndWritesNothingMore() {
+    @Test func fsckFailureDegradesToTheDataReadOnlyAndWritesNothingMore() {
         let executor = RecordingExecutor { step in
             step.action == .checkFilesystem ? SystemError("check", "/dev/sdb1", "e2fsck -p exited 4") : nil
         }
         let report = ClaimRunner(executor: executor).run(Make.plan([dataDisk]), policy: Make.policy)
         #expect(report.ok)
-        #expect(report.mode == .volatile)
+        #expect(report.mode == .degraded)
+        #expect(report.decision.hasPrefix("degraded: the data file system on /dev/sdb1 is not used as is"))
         #expect(report.fallback?.contains("e2fsck -p exited 4") == true)
         #expect(executor.rolledBack == 1)
-        #expect(executor.performed.map(\.action) == [.ensurePartitionNode] + Make.volatileActions)
+        #expect(executor.performed.map(\.action) == [.ensurePartitionNode, .mountTmpfs, .ensurePartitionNode, .makeDirectories, .mountReadOnly, .makeDirectories] + Array(repeating: .mountOverlay, count: 3))
+        #expect(executor.performed.filter(\.writesDisk).isEmpty)
         #expect(report.steps.first { $0.result == "failed" }?.action == .checkFilesystem)
+    }
+
+    @Test func whenTheDataCannotBeReadEitherPasswordLoginsAreRefused() {
+        let executor = RecordingExecutor { step in
+            [.checkFilesystem, .mountReadOnly].contains(step.action) ? SystemError("x", "/dev/sdb1", "bad superblock") : nil
+        }
+        var lines: [String] = []
+        let report = ClaimRunner(executor: executor, log: { lines.append($0) }).run(Make.plan([dataDisk]), policy: Make.policy)
+        #expect(report.ok && report.mode == .degraded)
+        #expect(report.decision.contains("not even read-only"))
+        #expect(executor.rolledBack == 2)
+        #expect(executor.performed.last?.action == .refusePasswordLogins)
+        #expect(lines.filter { $0.hasPrefix("falling back: degraded:") }.count == 2, "\(lines)")
     }
 
     @Test func failedClaimLeavesTheMagicAndBootsVolatile() {

@@ -125,14 +125,59 @@ import PlanningBuilders
         #expect(plan.reason(for: "/dev/sdb") == .dataAlreadyPresent(on: "/dev/sda1"))
     }
 
-    @Test func twoDataFileSystemsAreAmbiguousAndVolatile() {
+    @Test func twoDataFileSystemsAreAmbiguousAndDegraded() {
         let a = Make.gpt(Make.disk("/dev/sda"), [Make.part(1, of: "/dev/sda", fs: Make.ext4())])
         let b = Make.gpt(Make.disk("/dev/sdb"), [Make.part(1, of: "/dev/sdb", fs: Make.ext4(uuid: Make.fsUUID))])
         let plan = Make.plan([a, b, Make.disk("/dev/sdc", magic: .exact)])
-        #expect(plan.mode == .volatile)
+        #expect(plan.mode == .degraded)
         #expect(plan.writtenDevices.isEmpty)
         #expect(plan.decision.contains("will not guess"))
+        #expect(plan.actions == Make.volatileActions + [.refusePasswordLogins], "neither owner's settings can be chosen")
+        #expect(plan.steps.last == .refusePasswordLogins(path: "/etc/ssh/sshd_config.d/00-lightwhale-degraded.conf"))
         #expect(Set(plan.skipped.map(\.device)).isSuperset(of: ["/dev/sda1", "/dev/sdb1", "/dev/sdc"]))
+    }
+
+    /// A data partition whose superblock is gone is found by its name: degraded, never "no
+    /// persistence device", and a magic disk beside it waits.
+    @Test(arguments: [nil, Filesystem(type: "vfat", label: "STICK")])
+    func damagedDataIsDegradedNotVolatile(_ fs: Filesystem?) {
+        let damaged = Make.gpt(Make.disk("/dev/sda"), [Make.part(1, of: "/dev/sda", name: "lightwhale-data", fs: fs)])
+        let plan = Make.plan([damaged, Make.disk("/dev/sdb", magic: .exact)])
+        #expect(plan.mode == .degraded)
+        #expect(plan.writtenDevices.isEmpty)
+        #expect(plan.actions == Make.volatileActions + [.refusePasswordLogins])
+        #expect(plan.reason(for: "/dev/sda1") == .damagedData(type: fs?.type))
+        #expect(plan.reason(for: "/dev/sdb") == .dataAlreadyPresent(on: "/dev/sda1"))
+        #expect(plan.decision.hasPrefix("degraded: /dev/sda1 is the data partition"))
+        // With a good data file system beside it, which of the two is the owner's is a guess.
+        let good = Make.gpt(Make.disk("/dev/sdc"), [Make.part(1, of: "/dev/sdc", name: "lightwhale-data", fs: Make.ext4())])
+        let both = Make.plan([damaged, good])
+        #expect(both.mode == .degraded && both.reason(for: "/dev/sdc1") == .severalDataFileSystems(["/dev/sdc1", "/dev/sda1"]))
+    }
+
+    /// When the owner's data file system was in use and failed, the fallback degrades: first
+    /// read-only beneath a tmpfs, then (if that fails too) with password logins refused; a failed
+    /// claim of a new disk, and a failed volatile plan, have nothing of the owner's to protect.
+    @Test func fallbacksDegradeWhereTheOwnersDataWas() throws {
+        let data = Make.gpt(Make.disk("/dev/sdb"), [Make.part(1, of: "/dev/sdb", fs: Make.ext4())])
+        let plan = Make.plan([data])
+        let readOnly = try #require(Planner.fallback(after: plan, why: "check-filesystem failed", policy: Make.policy))
+        #expect(readOnly.mode == .degraded)
+        #expect(readOnly.actions == [.mountTmpfs, .ensurePartitionNode, .makeDirectories, .mountReadOnly, .makeDirectories, .mountOverlay, .mountOverlay, .mountOverlay])
+        #expect(!readOnly.actions.contains(.refusePasswordLogins), "the owner's own sshd settings apply")
+        #expect(readOnly.writtenDevices.isEmpty)
+        #expect(readOnly.decision.contains("check-filesystem failed") && readOnly.decision.contains("read-only"))
+        guard case .mountOverlay(let etc)? = readOnly.steps.first(where: { $0.action == .mountOverlay }) else {
+            Issue.record("no overlay")
+            return
+        }
+        #expect(etc.options == "lowerdir=/run/lightwhale/read-only-data/overlay/etc/upper:/etc,upperdir=/mnt/lightwhale-data/overlay/etc/upper,workdir=/mnt/lightwhale-data/overlay/etc/work")
+        let locked = try #require(Planner.fallback(after: readOnly, why: "mount-read-only failed", policy: Make.policy))
+        #expect(locked.mode == .degraded && locked.actions == Make.volatileActions + [.refusePasswordLogins])
+        #expect(Planner.fallback(after: locked, why: "x", policy: Make.policy) == nil)
+        let claim = Make.plan([Make.disk("/dev/sdc", magic: .exact)])
+        #expect(Planner.fallback(after: claim, why: "x", policy: Make.policy)?.mode == .volatile)
+        #expect(Planner.fallback(after: Make.plan([]), why: "x", policy: Make.policy) == nil)
     }
 
     /// I3, reuse: a fresh magic on an old persistence disk (no record) licenses erasing it.
@@ -286,7 +331,7 @@ import PlanningBuilders
         #expect(Step.Action.allCases.map(\.rawValue) == [
             "record-claim", "wipe-signatures", "write-partition-table", "mark-partition", "ensure-partition-node",
             "make-filesystem", "verify-filesystem", "complete-claim", "complete-partition-claim", "check-filesystem",
-            "mount", "mount-tmpfs", "make-directories", "mount-overlay",
+            "mount", "mount-read-only", "mount-tmpfs", "make-directories", "mount-overlay", "refuse-password-logins",
         ])
         #expect("\(Step.Action.makeFilesystem)" == "make-filesystem")
         #expect(Step.Action(rawValue: "format") == nil)

@@ -40,6 +40,20 @@ import PlanningBuilders
         #expect(unknown.dataDevice == nil && unknown.filesystem == "tmpfs" && unknown.usage == Self.usage)
     }
 
+    @Test func aDegradedClaimIsDegradedAndSaysWhetherPasswordsAreOff() {
+        let tmpfs = [Self.mount(Self.data, type: "tmpfs", source: "tmpfs")]
+        var report = Self.report(mode: .degraded, decision: "degraded: two data disks")
+        let readOnly = Self.derive(tmpfs, report: report)
+        #expect(readOnly.mode == .degraded && readOnly.reason == .degraded("degraded: two data disks", passwordLoginsRefused: false))
+        #expect(readOnly.reason.code == "degraded")
+        report.steps = [.init(action: .refusePasswordLogins, device: nil, path: "/etc/x", summary: "", result: "done")]
+        let locked = Self.derive(tmpfs, report: report)
+        #expect(locked.reason == .degraded("degraded: two data disks", passwordLoginsRefused: true))
+        #expect(locked.reason.description == "degraded: two data disks; changes are lost at reboot; password logins over SSH are off this boot (log in on the console)")
+        // A report that is not this boot's mount (a persistent mount) does not make it degraded.
+        #expect(Self.derive([Self.mount(Self.data, type: "ext4", source: "/dev/sdb1")], report: report).mode == .persistent)
+    }
+
     @Test func aMountedDataFileSystemIsPersistentWithItsOverlays() {
         let s = Self.derive([
             Self.mount(Self.data, type: "ext4", source: "/dev/sdb1"), Self.mount("/etc", type: "overlay", source: "overlay"),

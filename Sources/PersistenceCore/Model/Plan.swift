@@ -17,7 +17,10 @@ public struct ClaimPlan: Sendable, Equatable {
     }
 }
 
-public enum Mode: String, Sendable, Codable { case persistent, volatile }
+/// `degraded`: a data file system is there but cannot be used as is (damaged, or more than one):
+/// the boot runs on a tmpfs like a volatile one, but no more open than its owner left it (its
+/// `/etc` and `/home` read-only beneath the tmpfs, or password logins refused).
+public enum Mode: String, Sendable, Codable { case persistent, volatile, degraded }
 
 /// A byte range of a disk.
 public struct Region: Sendable, Codable, Equatable {
@@ -61,12 +64,24 @@ public struct GPTLayout: Sendable, Codable, Equatable {
 }
 
 public struct OverlaySpec: Sendable, Codable, Equatable {
-    /// The directory covered (and the lower layer: it is read before the mount hides it).
+    /// The directory covered (and the lowest layer: it is read before the mount hides it).
     public var target: String
     public var upper: String
     public var work: String
+    /// Read-only layers between `upper` and `target`, topmost first: a degraded boot's view of
+    /// the owner's upper layer on a data file system mounted read-only.
+    public var lowers: [String]
 
-    public var options: String { "lowerdir=\(target),upperdir=\(upper),workdir=\(work)" }
+    public init(target: String, upper: String, work: String, lowers: [String] = []) {
+        self.target = target
+        self.upper = upper
+        self.work = work
+        self.lowers = lowers
+    }
+
+    public var options: String {
+        "lowerdir=\((lowers + [target]).joined(separator: ":")),upperdir=\(upper),workdir=\(work)"
+    }
 }
 
 /// One effect, in the order the plan applies them. Every write names its device or path.
@@ -92,9 +107,16 @@ public enum Step: Sendable, Equatable {
     case completePartitionClaim(partition: PartitionRef, name: String, uuid: String)
     case checkFilesystem(partition: PartitionRef?, device: String)
     case mountFilesystem(partition: PartitionRef?, device: String, target: String, type: String)
+    /// A damaged data file system, mounted so that nothing is written to it: read-only, and its
+    /// journal not replayed.
+    case mountReadOnly(partition: PartitionRef?, device: String, target: String)
     case mountTmpfs(target: String)
     case makeDirectories([String])
     case mountOverlay(OverlaySpec)
+    /// Write an sshd drop-in (`path`, in the volatile `/etc`) that turns password logins off: a
+    /// degraded boot that could not read its owner's settings must not fall back to the image's
+    /// well-known password.
+    case refusePasswordLogins(path: String)
 
     /// What a step does, without its arguments: the stable word logs, JSON and `--fault-after` use.
     public enum Action: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
@@ -109,9 +131,11 @@ public enum Step: Sendable, Equatable {
         case completePartitionClaim = "complete-partition-claim"
         case checkFilesystem = "check-filesystem"
         case mount = "mount"
+        case mountReadOnly = "mount-read-only"
         case mountTmpfs = "mount-tmpfs"
         case makeDirectories = "make-directories"
         case mountOverlay = "mount-overlay"
+        case refusePasswordLogins = "refuse-password-logins"
 
         public var description: String { rawValue }
     }
@@ -129,9 +153,11 @@ public enum Step: Sendable, Equatable {
         case .completePartitionClaim: .completePartitionClaim
         case .checkFilesystem: .checkFilesystem
         case .mountFilesystem: .mount
+        case .mountReadOnly: .mountReadOnly
         case .mountTmpfs: .mountTmpfs
         case .makeDirectories: .makeDirectories
         case .mountOverlay: .mountOverlay
+        case .refusePasswordLogins: .refusePasswordLogins
         }
     }
 
@@ -143,9 +169,9 @@ public enum Step: Sendable, Equatable {
         case .markPartition(let p, _), .ensurePartitionNode(let p), .makeFilesystem(let p, _, _),
             .verifyFilesystem(let p, _, _), .completePartitionClaim(let p, _, _):
             p.displayName
-        case .checkFilesystem(_, let d), .mountFilesystem(_, let d, _, _):
+        case .checkFilesystem(_, let d), .mountFilesystem(_, let d, _, _), .mountReadOnly(_, let d, _):
             d
-        case .mountTmpfs, .makeDirectories, .mountOverlay:
+        case .mountTmpfs, .makeDirectories, .mountOverlay, .refusePasswordLogins:
             nil
         }
     }
@@ -153,7 +179,7 @@ public enum Step: Sendable, Equatable {
     /// The path this step writes, for steps that do not write a device.
     public var path: String? {
         switch self {
-        case .mountFilesystem(_, _, let t, _), .mountTmpfs(let t): t
+        case .mountFilesystem(_, _, let t, _), .mountReadOnly(_, _, let t), .mountTmpfs(let t), .refusePasswordLogins(let t): t
         case .makeDirectories(let dirs): dirs.joined(separator: " ")
         case .mountOverlay(let o): o.target
         default: nil
@@ -199,12 +225,17 @@ public enum Step: Sendable, Equatable {
             "check \(d) (e2fsck -p)"
         case .mountFilesystem(_, let d, let t, let type):
             "mount \(d) (\(type)) at \(t)"
+        case .mountReadOnly(_, let d, let t):
+            "mount \(d) read-only at \(t), its journal not replayed (nothing is written to it)"
         case .mountTmpfs(let t):
             "mount a tmpfs at \(t) (volatile: changes are lost at reboot)"
         case .makeDirectories(let dirs):
             "create \(dirs.joined(separator: ", "))"
         case .mountOverlay(let o):
-            "overlay \(o.target) (upper \(o.upper))"
+            "overlay \(o.target) (upper \(o.upper)"
+                + (o.lowers.isEmpty ? ")" : ", read-only beneath it \(o.lowers.joined(separator: ", ")))")
+        case .refusePasswordLogins(let path):
+            "turn password logins over SSH off for this boot (\(path))"
         }
     }
 }

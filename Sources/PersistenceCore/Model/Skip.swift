@@ -22,6 +22,9 @@ public enum SkipReason: Sendable, Codable, Equatable, CustomStringConvertible {
     case protectedNamedPartition([Refusal])
     /// A `lightwhale-data` file system that is not ext4.
     case dataNotExt4(type: String)
+    /// A partition named `lightwhale-data` holding no `lightwhale-data` file system (`type`: what
+    /// blkid found instead, if anything).
+    case damagedData(type: String?)
     /// A `lightwhale-data` ext4 that I4 protects.
     case protectedData([Refusal])
     /// Something like the header at the start of the disk (I1: not a licence).
@@ -50,6 +53,7 @@ public enum SkipReason: Sendable, Codable, Equatable, CustomStringConvertible {
         case .tooSmallForLayout: "too-small-for-layout"
         case .protectedNamedPartition: "protected-named-partition"
         case .dataNotExt4: "data-not-ext4"
+        case .damagedData: "damaged-data"
         case .protectedData: "protected-data"
         case .nearMiss: "near-miss"
         case .nearMissInPartition: "near-miss-in-partition"
@@ -84,6 +88,10 @@ public enum SkipReason: Sendable, Codable, Equatable, CustomStringConvertible {
             "is named \(MagicHeader.partitionName), but is never written because " + refusals.sentence
         case .dataNotExt4(let type):
             "is labelled \(Policy.dataLabel) but holds \(type), not ext4; not used"
+        case .damagedData(let type):
+            "is named \(Policy.dataPartitionName) but holds "
+                + (type.map { "a \($0) file system without the \(Policy.dataLabel) label" } ?? "no file system blkid can read (a damaged superblock?)")
+                + ": damaged data, not used and never formatted; repair it (e2fsck -b 32768 for a backup superblock), or erase it with `lwctl enable --force`"
         case .protectedData(let refusals):
             "holds a \(Policy.dataLabel) file system, but is not used because " + refusals.sentence
         case .nearMiss(let why):

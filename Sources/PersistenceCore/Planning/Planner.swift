@@ -4,12 +4,14 @@
 /// 1. Already mounted at `<root>/mnt/lightwhale-data` this boot: only add missing overlays (I5).
 /// 2. Exactly one usable `lightwhale-data` ext4 (not on a disk whose magic licenses erasing it):
 ///    check and mount it. Magic disks and `lightwhale-please-format-me` partitions wait (I3).
-/// 3. Two or more such file systems: ambiguous, so volatile, touching nothing (I7).
+/// 3. Two or more such file systems, or a damaged one (a partition named `lightwhale-data` whose
+///    file system cannot be read): degraded, touching nothing (I7), password logins refused.
 /// 4. Otherwise claim one candidate: a whole disk with the exact magic header at byte 0, or a GPT
 ///    partition named `lightwhale-please-format-me`. Several: a claim already under way first
 ///    (it carries our record), then whole disks before partitions, then by device name (I6).
 /// 5. Nothing: a tmpfs, volatile.
-/// Every device not used is listed in `skipped` with its reason.
+/// Every device not used is listed in `skipped` with its reason. When a plan that uses an existing
+/// data file system fails, `fallback(after:)` degrades it rather than boot volatile and open.
 public enum Planner {
     public static func plan(_ inventory: Inventory, policy: Policy) -> ClaimPlan {
         let disks = inventory.disks.sorted { Naming.naturalLess($0.path, $1.path) }
@@ -23,8 +25,8 @@ public enum Planner {
         survey.skipped = inventory.unreadable
         for disk in disks { survey.classify(disk, policy: policy) }
 
-        switch survey.data.count {
-        case 1:
+        switch (survey.data.count, survey.damaged.count) {
+        case (1, 0):
             let data = survey.data[0]
             let waiting = survey.claims.map {
                 Skip(device: $0.device, reason: .dataAlreadyPresent(on: data.device))
@@ -37,13 +39,20 @@ public enum Planner {
                 dataDevice: data.device,
                 steps: policy.mount ? mountSteps(device: data.device, partition: data.partition, policy: policy) : [],
                 skipped: survey.skipped + waiting)
-        case 2...:
-            let reason = SkipReason.severalDataFileSystems(survey.data.map(\.device))
+        case (0, 0):
+            break
+        case (let n, _) where n + survey.damaged.count > 1:
+            let reason = SkipReason.severalDataFileSystems(survey.data.map(\.device) + survey.damaged)
             let all = survey.data.map { Skip(device: $0.device, reason: reason) }
                 + survey.claims.map { Skip(device: $0.device, reason: reason) }
-            return volatile(decision: "volatile: \(reason)", skipped: survey.skipped + all, policy: policy)
+            return degraded(
+                decision: "degraded: \(reason)", readOnly: nil, skipped: survey.skipped + all, policy: policy)
         default:
-            break
+            let damaged = survey.damaged[0]
+            let waiting = survey.claims.map { Skip(device: $0.device, reason: .dataAlreadyPresent(on: damaged)) }
+            return degraded(
+                decision: "degraded: \(damaged) is the data partition (named \(Policy.dataPartitionName)), but holds no file system that can be read; it is not used: repair it (e2fsck), or detach it, and reboot",
+                readOnly: nil, skipped: survey.skipped + waiting, policy: policy)
         }
 
         let ordered = survey.claims.sorted(by: Claim.precedes)
@@ -92,6 +101,56 @@ public enum Planner {
                 + policy.overlays.map(Step.mountOverlay)
             : []
         return ClaimPlan(mode: .volatile, decision: decision, steps: steps, skipped: skipped)
+    }
+
+    /// The plan that runs when `plan` failed (`why`): a plan that used an existing data file system
+    /// degrades (that file system read-only beneath a tmpfs, and if even that fails, password
+    /// logins refused); a claim becomes volatile, as nothing of the owner's is on its disk. Nil
+    /// when `plan` was the last resort (volatile, or degraded with password logins refused).
+    public static func fallback(after plan: ClaimPlan, why: String, policy: Policy) -> ClaimPlan? {
+        let skipped = plan.skipped
+        switch plan.mode {
+        case .volatile:
+            return nil
+        case .degraded:
+            guard plan.steps.contains(where: { $0.action == .mountReadOnly }) else { return nil }
+            return degraded(
+                decision: "degraded: the data file system on \(plan.dataDevice ?? "?") cannot be used, not even read-only (\(why)); it is not used",
+                readOnly: nil, skipped: skipped, policy: policy)
+        case .persistent:
+            break
+        }
+        let existing = plan.steps.lazy.compactMap { step -> (PartitionRef?, String)? in
+            if case .checkFilesystem(let p, let d) = step { return (p, d) }
+            return nil
+        }.first
+        guard let (partition, device) = existing else {
+            return volatile(decision: "volatile: " + why, skipped: skipped, policy: policy)
+        }
+        return degraded(
+            decision: "degraded: the data file system on \(device) is not used as is (\(why)); it is mounted read-only beneath a tmpfs: its /etc and /home apply, and changes are lost at reboot",
+            readOnly: DataCandidate(device: device, partition: partition), skipped: skipped, policy: policy)
+    }
+
+    /// A tmpfs, as a volatile boot has, but no more open than the owner left the system: with
+    /// `readOnly` (a data file system that may still mount read-only), its overlays' upper layers
+    /// lie beneath the tmpfs ones, so the owner's users, keys and sshd settings apply; without,
+    /// password logins over SSH are refused (keys cannot have come from anywhere but the owner).
+    static func degraded(decision: String, readOnly: DataCandidate?, skipped: [Skip], policy: Policy) -> ClaimPlan {
+        guard policy.mount else { return ClaimPlan(mode: .degraded, decision: decision, steps: [], skipped: skipped) }
+        var steps: [Step] = [.mountTmpfs(target: policy.dataMountPoint)]
+        if let data = readOnly {
+            if let p = data.partition { steps.append(.ensurePartitionNode(partition: p)) }
+            steps += [
+                .makeDirectories([policy.readOnlyDataMountPoint]),
+                .mountReadOnly(partition: data.partition, device: data.device, target: policy.readOnlyDataMountPoint),
+            ]
+        }
+        let overlays = policy.overlays(readOnlyBeneath: readOnly != nil)
+        steps.append(.makeDirectories(directories(for: overlays, policy: policy)))
+        steps += overlays.map(Step.mountOverlay)
+        if readOnly == nil { steps.append(.refusePasswordLogins(path: policy.passwordLockPath)) }
+        return ClaimPlan(mode: .degraded, decision: decision, dataDevice: readOnly?.device, steps: steps, skipped: skipped)
     }
 
     /// `justMade`: the claim just made and verified the file system (and its node), so neither

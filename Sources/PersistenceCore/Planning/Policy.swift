@@ -42,11 +42,32 @@ public struct Policy: Sendable, Equatable {
     public var dataMountPoint: String { Paths.join(root, "mnt/lightwhale-data") }
     public var dockerDataRoot: String { Paths.join(dataMountPoint, "docker") }
     public var reportPath: String { Paths.join(root, "run/lightwhale/claim.json") }
+    /// Where a degraded boot mounts a damaged data file system read-only (the tmpfs takes
+    /// `dataMountPoint`, which Docker writes).
+    public var readOnlyDataMountPoint: String { Paths.join(root, "run/lightwhale/read-only-data") }
+    /// First in sshd's include order, so its settings win over the image's and the owner's.
+    public var passwordLockPath: String { Paths.join(root, "etc/ssh/sshd_config.d/00-lightwhale-degraded.conf") }
 
-    public var overlays: [OverlaySpec] {
+    /// The sshd settings a degraded boot that could not read its owner's writes (sshd takes the
+    /// first value it reads, and this file is read first).
+    public static let passwordLockText = """
+        # Written by `lwctl claim` for this boot only (it is on the tmpfs): the boot is degraded and
+        # the owner's settings could not be read, so the image's well-known password must not let
+        # anyone in over the network. See `lwctl status`.
+        PasswordAuthentication no
+        KbdInteractiveAuthentication no
+
+        """
+
+    public var overlays: [OverlaySpec] { overlays(readOnlyBeneath: false) }
+
+    /// `readOnlyBeneath`: each directory's upper layer on the read-only data file system lies
+    /// between the (tmpfs) upper layer and the image's directory.
+    public func overlays(readOnlyBeneath: Bool) -> [OverlaySpec] {
         Policy.overlaidDirectories.map { dir in
             let base = Paths.join(dataMountPoint, "overlay/" + dir)
-            return OverlaySpec(target: Paths.join(root, dir), upper: base + "/upper", work: base + "/work")
+            let lowers = readOnlyBeneath ? [Paths.join(readOnlyDataMountPoint, "overlay/" + dir + "/upper")] : []
+            return OverlaySpec(target: Paths.join(root, dir), upper: base + "/upper", work: base + "/work", lowers: lowers)
         }
     }
 }

@@ -3,6 +3,9 @@ struct Survey {
     var data: [DataCandidate] = []
     var claims: [Claim] = []
     var skipped: [Skip] = []
+    /// Partitions named `lightwhale-data` without a readable data file system: the owner's data
+    /// is there, damaged (a zeroed superblock) or overwritten.
+    var damaged: [String] = []
 
     mutating func classify(_ disk: Disk, policy: Policy) {
         if disk.header.magic.isExact {
@@ -103,6 +106,11 @@ struct Survey {
         }
         if let fs = part.filesystem, fs.label == Policy.dataLabel {
             return considerData(device: device, partition: ref, filesystem: fs, protections: Protection.reasons(for: part, on: disk, policy: policy))
+        }
+        if part.name == Policy.dataPartitionName {
+            damaged.append(device)
+            skipped.append(Skip(device: device, reason: .damagedData(type: part.filesystem?.type)))
+            return true
         }
         if case .nearMiss(let why) = part.header.magic {
             skipped.append(Skip(device: device, reason: .nearMissInPartition(why, partition: part.number)))

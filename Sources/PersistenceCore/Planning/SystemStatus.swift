@@ -1,10 +1,12 @@
 /// What `lwctl status` says, derived purely from the mount table, the last claim's report and
 /// the data file system's usage. The command only renders it.
 public struct SystemStatus: Sendable, Equatable {
-    /// A third state, `degraded` (a data device that cannot be used as is), is expected to join these.
     public enum Mode: String, Sendable, Codable, CaseIterable {
         case persistent
         case volatile
+        /// A data file system is there but not used as is (damaged, or more than one): a tmpfs,
+        /// with the owner's settings read-only beneath it or password logins refused.
+        case degraded
         /// Nothing at the data mount point: `lwctl claim` has not run this boot.
         case unset
     }
@@ -17,6 +19,9 @@ public struct SystemStatus: Sendable, Equatable {
         case noPersistenceDevice
         /// A tmpfs the last claim decided on (`decision`).
         case decidedVolatile(String)
+        /// The last claim degraded the boot (`decision`); `passwordLoginsRefused` when it also
+        /// turned password logins off.
+        case degraded(String, passwordLoginsRefused: Bool)
         case mounted(source: String, mountPoint: String)
 
         public var code: String {
@@ -25,6 +30,7 @@ public struct SystemStatus: Sendable, Equatable {
             case .fellBack: "fell-back"
             case .noPersistenceDevice: "no-persistence-device"
             case .decidedVolatile: "decided-volatile"
+            case .degraded: "degraded"
             case .mounted: "mounted"
             }
         }
@@ -40,6 +46,9 @@ public struct SystemStatus: Sendable, Equatable {
                 "volatile: no persistence device" + lost + " (whole disk, erased at the next boot) and reboot"
             case .decidedVolatile(let decision):
                 decision + lost + " and reboot"
+            case .degraded(let decision, let refused):
+                decision + "; changes are lost at reboot"
+                    + (refused ? "; password logins over SSH are off this boot (log in on the console)" : "")
             case .mounted(let source, let mountPoint):
                 "persistent: \(source) is mounted at \(mountPoint)"
             }
@@ -90,6 +99,10 @@ public struct SystemStatus: Sendable, Equatable {
         case nil:
             mode = .unset
             reason = .notClaimed(mountPoint: policy.dataMountPoint)
+        case let data? where data.type == "tmpfs" && report?.mode == .degraded:
+            mode = .degraded
+            let refused = report?.steps.contains { $0.action == .refusePasswordLogins && $0.result == "done" } ?? false
+            reason = .degraded(report?.decision ?? "degraded", passwordLoginsRefused: refused)
         case let data? where data.type == "tmpfs":
             mode = .volatile
             if let report {

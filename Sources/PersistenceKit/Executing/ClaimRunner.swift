@@ -1,5 +1,6 @@
 /// Plan → apply, with the tmpfs fallback of I7: any failing step ends the plan, mounts made so
-/// far are undone and a volatile plan runs instead, so the system always boots writable.
+/// far are undone and `Planner.fallback` plans what runs instead (degraded when the owner's data
+/// file system was in use, volatile otherwise), so the system always boots writable.
 public struct ClaimRunner {
     public var executor: StepExecutor
     public var dryRun: Bool
@@ -27,28 +28,33 @@ public struct ClaimRunner {
             dockerDataRoot: policy.dockerDataRoot, dryRun: dryRun, time: clock.now(), steps: [], skipped: plan.skipped.map(ClaimReport.SkipRecord.init),
             fallback: nil, ok: true)
         if plan.steps.isEmpty { log("nothing to do") }
-        if let failure = apply(plan.steps, into: &report) {
+        var current = plan
+        var first = true
+        while let failure = apply(current.steps, into: &report) {
             executor.rollback()
-            let succeeded = Array(plan.steps.prefix(failure.index))
-            let aftermath = Aftermath.of(steps: plan.steps, succeeded: succeeded, failed: failure.step)
-            let why = "\(failure.step.action) failed: \(failure.error); \(aftermath)"
-            log("error: \(why)")
-            // Whatever the plan meant to be, a failed one leaves nothing persistent mounted.
+            let why: String
+            if first {
+                let succeeded = Array(current.steps.prefix(failure.index))
+                let aftermath = Aftermath.of(steps: current.steps, succeeded: succeeded, failed: failure.step)
+                why = "\(failure.step.action) failed: \(failure.error); \(aftermath)"
+                // Whatever the plan meant to be, a failed one leaves nothing persistent mounted.
+                report.fallback = why
+            } else {
+                why = "\(failure.step.action) failed: \(failure.error)"
+            }
+            log("error: " + why)
             report.mode = .volatile
             report.dataDevice = nil
-            report.fallback = why
-            guard policy.mount else {
+            guard policy.mount, let next = Planner.fallback(after: current, why: why, policy: policy) else {
+                if !first { log("error: even the fallback failed") }
                 report.ok = false
                 return report
             }
-            log("falling back to a tmpfs: this boot is volatile")
-            let fallback = Planner.volatile(decision: "volatile: " + why, skipped: plan.skipped, policy: policy)
-            report.decision = fallback.decision
-            if let second = apply(fallback.steps, into: &report) {
-                executor.rollback()
-                log("error: even the tmpfs fallback failed: \(second.step.action): \(second.error)")
-                report.ok = false
-            }
+            log("falling back: " + next.decision)
+            report.mode = next.mode
+            report.decision = next.decision
+            current = next
+            first = false
         }
         return report
     }

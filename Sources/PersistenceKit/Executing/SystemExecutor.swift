@@ -45,6 +45,16 @@ public final class SystemExecutor: StepExecutor {
             }
             try Mounting.mount(source: source, target: target, type: type)
             mounted.append(target)
+        case .mountReadOnly(let ref, let device, let target):
+            let (source, offset) = try location(ref, device: device)
+            guard offset == 0 else {
+                throw SystemError("mount", device, "an image file's partition cannot be mounted directly; attach the image with `losetup -f --show` and claim the loop device")
+            }
+            try Mounting.mount(source: source, target: target, type: "ext4", options: "noload", flags: UInt(MS_RDONLY | MS_NODEV | MS_NOSUID | MS_NOEXEC))
+            mounted.append(target)
+        case .refusePasswordLogins(let path):
+            try Directory.create(String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]))
+            try TextFile.write(path, Array(Policy.passwordLockText.utf8))
         case .mountTmpfs(let target):
             try Mounting.mount(source: "tmpfs", target: target, type: "tmpfs", options: "mode=0755")
             mounted.append(target)

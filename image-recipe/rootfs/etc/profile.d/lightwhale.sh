@@ -23,6 +23,10 @@ case $- in *i*) ;; *) return 0 ;; esac
             echo "Persistence: NONE (volatile) -- every change is lost at reboot; see: lwctl status"
             echo "  To keep changes on a spare disk (erasing it): sudo lwctl enable /dev/sdX, then sudo reboot"
             ;;
+        degraded)
+            echo "Persistence: DEGRADED -- the data disk is not used as is (damaged, or more than one);"
+            echo "  changes are lost at reboot. Why, and what to do: lwctl status"
+            ;;
         ?*) echo "Persistence: $mode -- see: lwctl status" ;;
     esac
     # /etc/shadow newer than the boot-time check means a password was changed since
