@@ -14,8 +14,12 @@ struct Claim: ParsableCommand {
             Writes only: a whole disk with the exact magic header at byte 0 (erased: GPT, one partition \
             `lightwhale-data`, ext4), or a GPT partition named `lightwhale-please-format-me` (that partition \
             only). Never writes the boot medium, a mounted, swapped, held (RAID/LVM/dm) or read-only \
-            device. An existing `lightwhale-data` file system is checked (e2fsck -p) and mounted, never \
-            reformatted. If anything fails it mounts a tmpfs instead, so the system still boots.
+            device. An existing `lightwhale-data` file system is checked (e2fsck -p, its progress logged, \
+            stopped after --check-limit) and mounted, never reformatted. If that fails, the boot is \
+            degraded: a tmpfs, with the data file system's /etc and /home read-only beneath it when it \
+            can still be read, else with password logins over SSH refused. Two data file systems, or a \
+            damaged one (a partition named lightwhale-data without it), degrade the boot the same way. \
+            Any other failure mounts a tmpfs instead (volatile), so the system still boots.
 
             Exit status: 0 when the system ends up persistent or on the tmpfs fallback; 1 when even the \
             fallback failed; 2 on bad arguments, unreadable devices, or when run without root where root \
@@ -31,10 +35,20 @@ struct Claim: ParsableCommand {
     var dryRun = false
     @Flag(name: .long, help: "Claim and format, but neither mount nor overlay (to prepare a disk or an image file).")
     var noMount = false
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Stop e2fsck after this many seconds and boot degraded instead (the data disk read-only).", valueName: "seconds"))
+    var checkLimit: Double = SystemExecutor.defaultCheckLimit
     @OptionGroup var output: OutputOptions
     /// Test hook (hidden): stop dead after this step, as a power cut would, with no cleanup.
     @Option(name: .long, help: .hidden, transform: Claim.stepAction)
     var faultAfter: Step.Action?
+
+    func validate() throws {
+        guard checkLimit > 0, checkLimit.isFinite else {
+            throw ValidationError("--check-limit takes a number of seconds above 0, not \(checkLimit)")
+        }
+    }
 
     func run() throws {
         try reporting {
@@ -45,7 +59,7 @@ struct Claim: ParsableCommand {
             let log: (String) -> Void = { Console.error("lwctl: " + $0) }
             let fault = faultAfter
             let pipeline = ClaimPipeline.live(
-                devices: devices.isEmpty ? nil : devices, dryRun: dryRun, policy: policy, log: log,
+                devices: devices.isEmpty ? nil : devices, dryRun: dryRun, policy: policy, log: log, checkLimit: checkLimit,
                 afterStep: { step in
                     if step.action == fault {
                         Console.error("lwctl: fault injected after \(step.action)")

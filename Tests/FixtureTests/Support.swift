@@ -257,6 +257,9 @@ func expectClaimedWholeDisk(_ path: String, sourceLocation: SourceLocation = #_s
     #expect(fs["LABEL"] == "lightwhale-data", "\(fs)", sourceLocation: sourceLocation)
     let fsck = try Image.fsckClean(path, offset: Image.MiB)
     #expect(fsck.status == 0, "e2fsck -fn: \(fsck.both)", sourceLocation: sourceLocation)
+    // An error found at run time makes the file system read-only, not more damaged.
+    let header = try Run.run(["dumpe2fs", "-h", "\(path)?offset=\(Image.MiB)"])
+    #expect(header.stdout.split(separator: "\n").contains { $0.hasPrefix("Errors behavior:") && $0.hasSuffix("Remount read-only") }, "dumpe2fs -h: \(header.both)", sourceLocation: sourceLocation)
     // The magic and the claim record are gone: the boot-code area is zero (I2: removed last).
     let head = try Image.bytes(path, at: 0, count: 440)
     #expect(head.allSatisfy { $0 == 0 }, "bytes 0..<440 must be zero after a complete claim", sourceLocation: sourceLocation)

@@ -104,6 +104,7 @@ extension PrivilegedTests {
             #expect(second.status == 0, "the fallback still boots: \(second.stderr)")
             #expect(second.mode == "degraded", "\(second.json["decision"] ?? "")")
             #expect(try #require(second.fallback, "the report says why").contains("e2fsck -p exited 4"))
+            #expect(second.stderr.contains("lwctl: checking \(s.partitionNode(loop2, 1)): e2fsck pass 1 of 5, 0%"), "e2fsck's progress is logged: \(second.stderr)")
             #expect(second.steps.contains { ($0["action"] as? String) == "check-filesystem" && ($0["result"] as? String) == "failed" })
             #expect(second.steps.contains { ($0["action"] as? String) == "mount-read-only" && ($0["result"] as? String) == "done" })
             #expect(!second.actions.contains("refuse-password-logins"), "the owner's settings apply as they were left")

@@ -47,11 +47,12 @@ extension ClaimPipeline {
     /// system clock, and the report saved at `policy.reportPath`.
     public static func live(
         devices: [String]?, dryRun: Bool, policy: Policy, log: @escaping (String) -> Void,
-        afterStep: @escaping (Step) -> Void = { _ in }
+        checkLimit: Double = SystemExecutor.defaultCheckLimit, afterStep: @escaping (Step) -> Void = { _ in }
     ) -> ClaimPipeline {
         ClaimPipeline(
             inventory: { try Prober().inventory(devices: devices) },
-            executor: dryRun ? DryRunExecutor() : SystemExecutor(log: log), dryRun: dryRun, log: log, clock: .system,
+            executor: dryRun ? DryRunExecutor() : SystemExecutor(log: log, checkLimit: checkLimit), dryRun: dryRun, log: log,
+            clock: .system,
             afterStep: afterStep, saveReport: { try ReportFile.save($0, to: policy.reportPath) })
     }
 }

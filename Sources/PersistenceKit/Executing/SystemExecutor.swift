@@ -7,8 +7,15 @@ import Glibc
 public final class SystemExecutor: StepExecutor {
     private var mounted: [String] = []
     public var log: (String) -> Void
+    /// Seconds e2fsck may take before it is stopped (the check then fails: the boot degrades).
+    public var checkLimit: Double
 
-    public init(log: @escaping (String) -> Void = { _ in }) { self.log = log }
+    public static let defaultCheckLimit: Double = 600
+
+    public init(log: @escaping (String) -> Void = { _ in }, checkLimit: Double = SystemExecutor.defaultCheckLimit) {
+        self.log = log
+        self.checkLimit = checkLimit
+    }
 
     public func run(_ step: Step) throws {
         switch step {
@@ -126,7 +133,8 @@ public final class SystemExecutor: StepExecutor {
 
     func makeFilesystem(_ ref: PartitionRef, label: String, uuid: String) throws {
         let (target, offset) = try location(ref, device: ref.displayName)
-        var argv = ["mke2fs", "-t", "ext4", "-F", "-q", "-L", label, "-U", uuid]
+        // -e remount-ro: an error found while running stops writes instead of spreading damage.
+        var argv = ["mke2fs", "-t", "ext4", "-F", "-q", "-e", "remount-ro", "-L", label, "-U", uuid]
         if offset > 0 { argv += ["-E", "offset=\(offset)", target, "\(ref.region.size / 1024)k"] } else { argv.append(target) }
         let result = try Subprocess.run(argv)
         guard result.status == 0 else {
@@ -156,10 +164,24 @@ public final class SystemExecutor: StepExecutor {
         try file.sync()
     }
 
+    /// e2fsck -p, its progress on the log (a pass and every tenth of it: a big disk takes
+    /// minutes), stopped after `checkLimit` seconds so that a boot cannot hang on it.
     func check(_ ref: PartitionRef?, device: String) throws {
         let (path, offset) = try location(ref, device: device)
         let target = offset > 0 ? "\(path)?offset=\(offset)" : path
-        let result = try Subprocess.run(["e2fsck", "-p", target])
+        var shown: (pass: Int, tenth: Int)? = nil
+        let result = try Subprocess.run(["e2fsck", "-p", "-C", "3", target], limit: checkLimit) { line in
+            // "PASS CURRENT MAX DEVICE"
+            let words = line.split(separator: " ")
+            guard words.count >= 3, let pass = Int(words[0]), let current = Double(words[1]), let max = Double(words[2]), max > 0 else { return }
+            let tenth = Int(current / max * 10)
+            if let s = shown, s.pass == pass, s.tenth == tenth { return }
+            shown = (pass, tenth)
+            self.log("checking \(device): e2fsck pass \(pass) of 5, \(tenth * 10)%")
+        }
+        if result.timedOut {
+            throw SystemError("check", device, "e2fsck -p took longer than \(Int(checkLimit)) s and was stopped, so that the boot goes on. Run `e2fsck -f \(device)` by hand")
+        }
         switch result.status {
         case 0, 1, 2:
             if result.status != 0 { log("e2fsck repaired \(device): \(result.output.trimmingSpaces())") }
