@@ -56,7 +56,9 @@ struct Claim: ParsableCommand {
                 throw Failure.needsRoot(because: "it mounts file systems; --dry-run and --no-mount do not")
             }
             let policy = Policy.random(root: rootOptions.absoluteRoot, mount: !noMount)
-            let log: (String) -> Void = { Console.error("lwctl: " + $0) }
+            // One line of the boot log per message: a disk's text (a label, e2fsck's file names)
+            // cannot forge another.
+            let log: (String) -> Void = { Console.error("lwctl: " + $0.printable()) }
             let fault = faultAfter
             let pipeline = ClaimPipeline.live(
                 devices: devices.isEmpty ? nil : devices, dryRun: dryRun, policy: policy, log: log, checkLimit: checkLimit,

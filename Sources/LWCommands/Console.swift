@@ -3,11 +3,15 @@ import Glibc
 #endif
 import PersistenceKit
 
-/// Standard streams and JSON, in one place.
+/// Standard streams and JSON, in one place. Text is printed with its control characters escaped
+/// (`String.printable`): what a disk's label says cannot drive the terminal.
 enum Console {
-    static func out(_ s: String) { put(s + "\n", fd: 1) }
+    static func out(_ s: String) { put(s.printable(keepingNewlines: true) + "\n", fd: 1) }
 
-    static func error(_ s: String, terminator: Bool = true) { put(terminator ? s + "\n" : s, fd: 2) }
+    static func error(_ s: String, terminator: Bool = true) {
+        let text = s.printable(keepingNewlines: true)
+        put(terminator ? text + "\n" : text, fd: 2)
+    }
 
     /// write(2) directly: stdio's FILE globals are shared mutable state to Swift 6.
     private static func put(_ s: String, fd: Int32) {
@@ -22,7 +26,7 @@ enum Console {
 
     /// The same encoding as the saved report: pretty, sorted keys, slashes as they are.
     static func json<T: Encodable>(_ value: T) throws {
-        out(String(decoding: try ReportFile.encode(value), as: UTF8.self))
+        put(String(decoding: try ReportFile.encode(value), as: UTF8.self) + "\n", fd: 1)
     }
 
     static func readLine() -> String? { Swift.readLine(strippingNewline: true) }

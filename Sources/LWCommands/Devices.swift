@@ -6,7 +6,7 @@ import PersistenceKit
 
 struct Devices: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List every disk with its size, model and role (boot, data, pending claim, other).",
+        abstract: "List every disk with its size, model and role (boot, data, damaged data, pending claim, other).",
         discussion: "Reads a few KiB of each disk (its first sector, partition table and signatures). Writes nothing.")
 
     @Option(
@@ -76,8 +76,9 @@ enum Describe {
 }
 
 enum Table {
+    /// One line per row: each cell's own newlines are escaped first.
     static func render(header: [String], rows: [[String]]) -> String {
-        let all = [header] + rows
+        let all = ([header] + rows).map { $0.map { $0.printable() } }
         let widths = header.indices.map { i in all.map { $0[i].count }.max() ?? 0 }
         return all.map { row in
             row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(to: widths[i]) }.joined(separator: "  ")

@@ -75,6 +75,6 @@ struct Status: ParsableCommand {
         } else {
             lines.append("last claim: no report")
         }
-        return lines.joined(separator: "\n")
+        return lines.map { $0.printable() }.joined(separator: "\n")
     }
 }

@@ -119,6 +119,36 @@ struct CommandTests {
         }
     }
 
+    @Test("names with a newline or an escape break no line and reach no terminal raw: devices, the claim's log; JSON keeps them")
+    func hostileNames() throws {
+        try Sandbox.with { box in
+            // The partition's name and the ext4 label are the disk's; the image's file name stands
+            // for a device name, which every line of the claim's log carries.
+            let made = try box.make("hostile-names")
+            let image = box.image("odd\nlwctl: forged\u{1b}[2J")
+            try FileManager.default.moveItem(atPath: made, toPath: image)
+            let name = "evil\nlwctl forged\u{1b}[2J"
+
+            let text = try box.lwctl(["devices", "--devices", image])
+            #expect(text.status == 0, Comment(rawValue: text.both))
+            #expect(!text.both.contains("\u{1b}"), "no raw escape: \(text.both)")
+            #expect(text.stdout.split(separator: "\n").count == 2, "a header and one line: \(text.stdout)")
+            #expect(text.stdout.contains(#""evil\nlwctl forged\u{1b}[2J" ext4 'ev\nil\u{1b}[31m'"#), Comment(rawValue: text.stdout))
+
+            let json = try box.lwctl(["devices", "--json", "--devices", image])
+            let entries = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+            let partition = try #require((entries.first?["partitions"] as? [[String: Any]])?.first)
+            #expect(partition["name"] as? String == name, "JSON keeps the true value")
+            #expect(entries.first?["device"] as? String == image)
+
+            let claim = try box.lwctl(["claim", "--dry-run", "--devices", image])
+            #expect(claim.status == 0, Comment(rawValue: claim.both))
+            let lines = claim.stderr.split(separator: "\n")
+            #expect(lines.count >= 3 && lines.allSatisfy { $0.hasPrefix("lwctl: ") } && !lines.contains { $0.hasPrefix("lwctl: forged") }, Comment(rawValue: claim.stderr))
+            #expect(!claim.both.contains("\u{1b}"), Comment(rawValue: claim.both))
+        }
+    }
+
     @Test("enable wants --force for a disk holding Lightwhale's data, damaged or not", arguments: ["claimed", "claimed-damaged"])
     func enableNeedsForceForData(_ fixture: String) throws {
         try Sandbox.with { box in

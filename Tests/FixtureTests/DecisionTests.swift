@@ -54,6 +54,7 @@ struct DecisionCase: Sendable, CustomTestStringConvertible {
         .init(fixture: "reclaim-half-record-claim", expect: .redo),
         .init(fixture: "foreign-ext4", expect: .volatile(suffix: "", code: "no-licence")),
         .init(fixture: "foreign-gpt", expect: .volatile(suffix: "", code: "no-licence")),
+        .init(fixture: "hostile-names", expect: .volatile(suffix: "", code: "no-licence")),
         .init(fixture: "named-partition", expect: .partition(number: 2)),
         .init(fixture: "named-partition-tiny", expect: .volatile(suffix: "#2", code: "protected-named-partition", refusals: ["too-small"])),
         .init(fixture: "data-superfloppy", expect: .mount(suffix: "")),
