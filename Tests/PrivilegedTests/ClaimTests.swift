@@ -46,6 +46,8 @@ extension PrivilegedTests {
             let data = try #require(mounts.first { $0.target == s.root + "/mnt/lightwhale-data" })
             #expect(data.type == "ext4")
             #expect(data.source == s.partitionNode(loop, 1))
+            let options = data.options.split(separator: ",")
+            #expect(options.contains("nodev") && options.contains("nosuid"), "the disk's device nodes and setuid files count for nothing: \(data.options)")
             for dir in ["etc", "home", "var/www"] {
                 #expect(mounts.contains { $0.target == "\(s.root)/\(dir)" && $0.type == "overlay" }, "overlay on /\(dir)")
             }

@@ -224,7 +224,7 @@ public enum Step: Sendable, Equatable {
         case .checkFilesystem(_, let d):
             "check \(d) (e2fsck -p)"
         case .mountFilesystem(_, let d, let t, let type):
-            "mount \(d) (\(type)) at \(t)"
+            "mount \(d) (\(type), nodev, nosuid) at \(t)"
         case .mountReadOnly(_, let d, let t):
             "mount \(d) read-only at \(t), its journal not replayed (nothing is written to it)"
         case .mountTmpfs(let t):

@@ -50,7 +50,9 @@ public final class SystemExecutor: StepExecutor {
             guard offset == 0 else {
                 throw SystemError("mount", device, "an image file's partition cannot be mounted directly; attach the image with `losetup -f --show` and claim the loop device")
             }
-            try Mounting.mount(source: source, target: target, type: type)
+            // Whoever made the disk made its files: no device node or setuid program on it counts.
+            // (Containers and the overlays are mounts of their own, with their own flags.)
+            try Mounting.mount(source: source, target: target, type: type, flags: UInt(MS_NODEV | MS_NOSUID))
             mounted.append(target)
         case .mountReadOnly(let ref, let device, let target):
             let (source, offset) = try location(ref, device: device)
