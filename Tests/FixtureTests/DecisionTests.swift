@@ -55,6 +55,9 @@ struct DecisionCase: Sendable, CustomTestStringConvertible {
         .init(fixture: "foreign-ext4", expect: .volatile(suffix: "", code: "no-licence")),
         .init(fixture: "foreign-gpt", expect: .volatile(suffix: "", code: "no-licence")),
         .init(fixture: "hostile-names", expect: .volatile(suffix: "", code: "no-licence")),
+        .init(
+            fixture: "named-partition-crafted",
+            expect: .volatile(suffix: "#300", code: "protected-named-partition", refusals: ["crafted-table", "partition-number-too-high"])),
         .init(fixture: "named-partition", expect: .partition(number: 2)),
         .init(fixture: "named-partition-tiny", expect: .volatile(suffix: "#2", code: "protected-named-partition", refusals: ["too-small"])),
         .init(fixture: "data-superfloppy", expect: .mount(suffix: "")),

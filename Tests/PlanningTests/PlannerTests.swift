@@ -326,6 +326,33 @@ import PlanningBuilders
         }
     }
 
+    /// A crafted table is refused before a claim's first write, with its reasons: an entry array
+    /// no real GPT has, a partition number the kernel cannot register, a named partition that
+    /// overlaps a sibling or runs past the end of the disk.
+    @Test func craftedTablesAreRefusedBeforeAnyWrite() {
+        func named(_ n: Int, start: UInt64 = Make.MiB, size: UInt64 = Make.GiB) -> Partition {
+            Make.part(n, of: "/dev/sdb", start: start, size: size, name: "lightwhale-please-format-me")
+        }
+        var huge = Make.gpt(Make.disk("/dev/sdb"), [named(300)])
+        huge.partitionTable?.gptHeader = GPTHeader(entries: 4096, entrySize: 128)
+        let odd = Make.gpt(Make.disk("/dev/sdb"), [named(1), Make.part(2, of: "/dev/sdb", start: 512 * Make.MiB, size: Make.GiB)])
+        var wide = Make.gpt(Make.disk("/dev/sdb"), [named(1)])
+        wide.partitionTable?.gptHeader = GPTHeader(entries: 128, entrySize: 256)
+        let cases: [(Disk, String, [Refusal])] = [
+            (huge, "/dev/sdb300", [.craftedTable(GPTHeader(entries: 4096, entrySize: 128)), .numberTooHigh(300)]),
+            (odd, "/dev/sdb1", [.overlaps(partition: 2)]),
+            (Make.gpt(Make.disk("/dev/sdb"), [named(1, size: 100 * Make.GiB)]), "/dev/sdb1", [.pastEnd]),
+            (wide, "/dev/sdb1", [.craftedTable(GPTHeader(entries: 128, entrySize: 256))]),
+        ]
+        for (disk, device, refusals) in cases {
+            let plan = Make.plan([disk])
+            #expect(plan.mode == .volatile && plan.writtenDevices.isEmpty, "\(plan.steps)")
+            #expect(plan.reason(for: device) == .protectedNamedPartition(refusals), "\(plan.skipped)")
+        }
+        #expect(GPTHeader(parsing: Array("EFI PART".utf8) + [UInt8](repeating: 0, count: 72) + [0x80, 0, 0, 0, 0x80, 0, 0, 0]) == GPTHeader(entries: 128, entrySize: 128))
+        #expect(GPTHeader(parsing: [UInt8](repeating: 0, count: 512)) == nil)
+    }
+
     /// The words are a contract (JSON, logs, `--fault-after`, the fixture script): fixed here.
     @Test func actionWordsAreStable() throws {
         #expect(Step.Action.allCases.map(\.rawValue) == [

@@ -57,10 +57,13 @@ public struct PartitionTable: Sendable, Codable, Equatable {
     public var type: String
     /// Disk identifier (GPT disk GUID or MBR signature).
     public var id: String?
+    /// A GPT's primary header, as declared.
+    public var gptHeader: GPTHeader?
 
-    public init(type: String, id: String? = nil) {
+    public init(type: String, id: String? = nil, gptHeader: GPTHeader? = nil) {
         self.type = type
         self.id = id
+        self.gptHeader = gptHeader
     }
 }
 

@@ -18,6 +18,14 @@ public enum Refusal: Sendable, Codable, Equatable, CustomStringConvertible {
     case notGPT
     /// The partition's disk is mounted, swapped or held as a whole.
     case diskInUse
+    /// The GPT declares an entry array no real one has.
+    case craftedTable(GPTHeader)
+    /// The partition shares sectors with partition `partition` of the same disk.
+    case overlaps(partition: Int)
+    /// The partition ends past the end of its disk.
+    case pastEnd
+    /// A partition number the kernel cannot register (it takes 1 to 255).
+    case numberTooHigh(Int)
 
     /// Size and table type only matter to a claim, which formats; an existing data file system
     /// is used whatever its size or table, so these do not stop it from being mounted.
@@ -41,6 +49,10 @@ public enum Refusal: Sendable, Codable, Equatable, CustomStringConvertible {
         case .tooSmall: "too-small"
         case .notGPT: "not-gpt"
         case .diskInUse: "disk-in-use"
+        case .craftedTable: "crafted-table"
+        case .overlaps: "overlaps-partition"
+        case .pastEnd: "past-end"
+        case .numberTooHigh: "partition-number-too-high"
         }
     }
 
@@ -57,6 +69,11 @@ public enum Refusal: Sendable, Codable, Equatable, CustomStringConvertible {
         case .tooSmall(let size, let minimum): "it is too small (\(Bytes(size)); at least \(Bytes(minimum)) is needed)"
         case .notGPT: "its partition table is not a GPT"
         case .diskInUse: "its disk is in use as a whole"
+        case .craftedTable(let h):
+            "its GPT declares \(h.entries) entries of \(h.entrySize) bytes (a real one has 128 of 128): a crafted table is never rewritten"
+        case .overlaps(let n): "it overlaps partition \(n) of the same disk"
+        case .pastEnd: "it ends past the end of its disk"
+        case .numberTooHigh(let n): "its number \(n) is more than the kernel registers (255)"
         }
     }
 }

@@ -28,6 +28,16 @@ enum Protection {
             why.append(.tooSmall(size: partition.size, minimum: policy.minimumSize))
         }
         if disk.partitionTable?.type != "gpt" { why.append(.notGPT) }
+        // A crafted table: refused here, before a claim's first write, not by libfdisk or the
+        // kernel after some of its steps have written.
+        if let h = disk.partitionTable?.gptHeader, !h.isOrdinary { why.append(.craftedTable(h)) }
+        if partition.number > 255 { why.append(.numberTooHigh(partition.number)) }
+        if partition.start + partition.size > disk.size { why.append(.pastEnd) }
+        for other in disk.partitions where other.number != partition.number
+            && other.start < partition.start + partition.size && partition.start < other.start + other.size
+        {
+            why.append(.overlaps(partition: other.number))
+        }
         return why
     }
 

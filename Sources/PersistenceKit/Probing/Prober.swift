@@ -137,7 +137,12 @@ public struct Prober: Sendable {
         disk.header = BootArea(parsing: head)
         disk.filesystem = try BlkidProbe(file).filesystem()
         if let fs = disk.filesystem { disk.filesystem = withExtState(fs, file: file, offset: 0) }
-        if let (table, parts) = try BlkidProbe(file).partitions() {
+        if let (found, parts) = try BlkidProbe(file).partitions() {
+            var table = found
+            if table.type == "gpt" {
+                let sector = Int(disk.logicalSectorSize)
+                table.gptHeader = GPTHeader(parsing: try file.read(at: UInt64(sector), count: sector))
+            }
             disk.partitionTable = table
             disk.partitions = parts
         }
