@@ -46,21 +46,11 @@ public final class SystemExecutor: StepExecutor {
         case .checkFilesystem(let ref, let device):
             try check(ref, device: device)
         case .mountFilesystem(let ref, let device, let target, let type):
-            let (source, offset) = try location(ref, device: device)
-            guard offset == 0 else {
-                throw SystemError("mount", device, "an image file's partition cannot be mounted directly; attach the image with `losetup -f --show` and claim the loop device")
-            }
             // Whoever made the disk made its files: no device node or setuid program on it counts.
             // (Containers and the overlays are mounts of their own, with their own flags.)
-            try Mounting.mount(source: source, target: target, type: type, flags: UInt(MS_NODEV | MS_NOSUID))
-            mounted.append(target)
+            try mount(ref, device: device, at: target, type: type, flags: UInt(MS_NODEV | MS_NOSUID))
         case .mountReadOnly(let ref, let device, let target):
-            let (source, offset) = try location(ref, device: device)
-            guard offset == 0 else {
-                throw SystemError("mount", device, "an image file's partition cannot be mounted directly; attach the image with `losetup -f --show` and claim the loop device")
-            }
-            try Mounting.mount(source: source, target: target, type: "ext4", options: "noload", flags: UInt(MS_RDONLY | MS_NODEV | MS_NOSUID | MS_NOEXEC))
-            mounted.append(target)
+            try mount(ref, device: device, at: target, type: "ext4", options: "noload", flags: UInt(MS_RDONLY | MS_NODEV | MS_NOSUID | MS_NOEXEC))
         case .refusePasswordLogins(let path):
             try Directory.create(String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]))
             try TextFile.write(path, Array(Policy.passwordLockText.utf8))
@@ -193,6 +183,15 @@ public final class SystemExecutor: StepExecutor {
     }
 
     // MARK: helpers
+
+    func mount(_ ref: PartitionRef?, device: String, at target: String, type: String, options: String = "", flags: UInt) throws {
+        let (source, offset) = try location(ref, device: device)
+        guard offset == 0 else {
+            throw SystemError("mount", device, "an image file's partition cannot be mounted directly; attach the image with `losetup -f --show` and claim the loop device")
+        }
+        try Mounting.mount(source: source, target: target, type: type, options: options, flags: flags)
+        mounted.append(target)
+    }
 
     func isBlockDevice(_ path: String) throws -> Bool { try DeviceFile(path).isBlockDevice }
 
