@@ -161,7 +161,7 @@ import PlanningBuilders
     @Test func fallbacksDegradeWhereTheOwnersDataWas() throws {
         let data = Make.gpt(Make.disk("/dev/sdb"), [Make.part(1, of: "/dev/sdb", fs: Make.ext4())])
         let plan = Make.plan([data])
-        let readOnly = try #require(Planner.fallback(after: plan, why: "check-filesystem failed", policy: Make.policy))
+        let readOnly = try #require(Planner.fallback(after: plan, failed: .checkFilesystem, why: "check-filesystem failed: e2fsck -p exited 4", policy: Make.policy))
         #expect(readOnly.mode == .degraded)
         #expect(readOnly.actions == [.mountTmpfs, .ensurePartitionNode, .makeDirectories, .mountReadOnly, .makeDirectories, .mountOverlay, .mountOverlay, .mountOverlay])
         #expect(!readOnly.actions.contains(.refusePasswordLogins), "the owner's own sshd settings apply")
@@ -172,12 +172,12 @@ import PlanningBuilders
             return
         }
         #expect(etc.options == "lowerdir=/run/lightwhale/read-only-data/overlay/etc/upper:/etc,upperdir=/mnt/lightwhale-data/overlay/etc/upper,workdir=/mnt/lightwhale-data/overlay/etc/work")
-        let locked = try #require(Planner.fallback(after: readOnly, why: "mount-read-only failed", policy: Make.policy))
+        let locked = try #require(Planner.fallback(after: readOnly, failed: .mountReadOnly, why: "mount-read-only failed: bad superblock", policy: Make.policy))
         #expect(locked.mode == .degraded && locked.actions == Make.volatileActions + [.refusePasswordLogins])
-        #expect(Planner.fallback(after: locked, why: "x", policy: Make.policy) == nil)
+        #expect(Planner.fallback(after: locked, failed: .mountTmpfs, why: "x", policy: Make.policy) == nil)
         let claim = Make.plan([Make.disk("/dev/sdc", magic: .exact)])
-        #expect(Planner.fallback(after: claim, why: "x", policy: Make.policy)?.mode == .volatile)
-        #expect(Planner.fallback(after: Make.plan([]), why: "x", policy: Make.policy) == nil)
+        #expect(Planner.fallback(after: claim, failed: .makeFilesystem, why: "x", policy: Make.policy)?.mode == .volatile)
+        #expect(Planner.fallback(after: Make.plan([]), failed: .mountTmpfs, why: "x", policy: Make.policy) == nil)
     }
 
     /// I3, reuse: a fresh magic on an old persistence disk (no record) licenses erasing it.

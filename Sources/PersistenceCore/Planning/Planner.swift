@@ -103,11 +103,12 @@ public enum Planner {
         return ClaimPlan(mode: .volatile, decision: decision, steps: steps, skipped: skipped)
     }
 
-    /// The plan that runs when `plan` failed (`why`): a plan that used an existing data file system
+    /// The plan that runs when `plan` failed at `failed` (`why`: the whole story, which the report
+    /// keeps; the decision names only the step): a plan that used an existing data file system
     /// degrades (that file system read-only beneath a tmpfs, and if even that fails, password
     /// logins refused); a claim becomes volatile, as nothing of the owner's is on its disk. Nil
     /// when `plan` was the last resort (volatile, or degraded with password logins refused).
-    public static func fallback(after plan: ClaimPlan, why: String, policy: Policy) -> ClaimPlan? {
+    public static func fallback(after plan: ClaimPlan, failed: Step.Action, why: String, policy: Policy) -> ClaimPlan? {
         let skipped = plan.skipped
         switch plan.mode {
         case .volatile:
@@ -115,7 +116,7 @@ public enum Planner {
         case .degraded:
             guard plan.steps.contains(where: { $0.action == .mountReadOnly }) else { return nil }
             return degraded(
-                decision: "degraded: the data file system on \(plan.dataDevice ?? "?") cannot be used, not even read-only (\(why)); it is not used",
+                decision: "degraded: the data file system on \(plan.dataDevice ?? "?") cannot be used, not even read-only (\(failed) failed); it is not used",
                 readOnly: nil, skipped: skipped, policy: policy)
         case .persistent:
             break
@@ -128,7 +129,7 @@ public enum Planner {
             return volatile(decision: "volatile: " + why, skipped: skipped, policy: policy)
         }
         return degraded(
-            decision: "degraded: the data file system on \(device) is not used as is (\(why)); it is mounted read-only beneath a tmpfs: its /etc and /home apply, and changes are lost at reboot",
+            decision: "degraded: the data file system on \(device) is not used as is (\(failed) failed); it is mounted read-only beneath a tmpfs: its /etc and /home apply, and changes are lost at reboot",
             readOnly: DataCandidate(device: device, partition: partition), skipped: skipped, policy: policy)
     }
 

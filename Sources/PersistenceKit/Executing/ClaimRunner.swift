@@ -45,7 +45,7 @@ public struct ClaimRunner {
             log("error: " + why)
             report.mode = .volatile
             report.dataDevice = nil
-            guard policy.mount, let next = Planner.fallback(after: current, why: why, policy: policy) else {
+            guard policy.mount, let next = Planner.fallback(after: current, failed: failure.step.action, why: why, policy: policy) else {
                 if !first { log("error: even the fallback failed") }
                 report.ok = false
                 return report

@@ -55,7 +55,9 @@ public final class SystemExecutor: StepExecutor {
             try Directory.create(String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]))
             try TextFile.write(path, Array(Policy.passwordLockText.utf8))
         case .mountTmpfs(let target):
-            try Mounting.mount(source: "tmpfs", target: target, type: "tmpfs", options: "mode=0755")
+            // Half of RAM at most (Docker's images go there on a volatile boot), the kernel's
+            // default, said: the other tmpfs have their own limits (fstab.tmpfs).
+            try Mounting.mount(source: "tmpfs", target: target, type: "tmpfs", options: "mode=0755,size=50%")
             mounted.append(target)
         case .makeDirectories(let dirs):
             for d in dirs { try Directory.create(d) }
@@ -174,11 +176,15 @@ public final class SystemExecutor: StepExecutor {
         if result.timedOut {
             throw SystemError("check", device, "e2fsck -p took longer than \(Int(checkLimit)) s and was stopped, so that the boot goes on. Run `e2fsck -f \(device)` by hand")
         }
+        // What e2fsck said, a log line per line of it (the console takes lines of 1 KiB at most).
+        if result.status != 0 {
+            for line in result.output.split(separator: "\n") where !line.allSatisfy(\.isWhitespace) { log("e2fsck: " + line) }
+        }
         switch result.status {
         case 0, 1, 2:
-            if result.status != 0 { log("e2fsck repaired \(device): \(result.output.trimmingSpaces())") }
+            if result.status != 0 { log("e2fsck repaired \(device)") }
         default:
-            throw SystemError("check", device, "e2fsck -p exited \(result.status) and did not mount it; the data is untouched. Run `e2fsck -f \(device)` by hand. \(result.output.trimmingSpaces())")
+            throw SystemError("check", device, "e2fsck -p exited \(result.status) and did not mount it (its words are above); the data is untouched. Run `e2fsck -f \(device)` by hand")
         }
     }
 
