@@ -136,7 +136,9 @@ public enum Planner {
     /// A tmpfs, as a volatile boot has, but no more open than the owner left the system: with
     /// `readOnly` (a data file system that may still mount read-only), its overlays' upper layers
     /// lie beneath the tmpfs ones, so the owner's users, keys and sshd settings apply; without,
-    /// password logins over SSH are refused (keys cannot have come from anywhere but the owner).
+    /// password logins over SSH are refused: the image's password is published, and the owner's
+    /// keys are on the disk that cannot be read, so SSH stays shut until someone at the console
+    /// repairs or detaches it.
     static func degraded(decision: String, readOnly: DataCandidate?, skipped: [Skip], policy: Policy) -> ClaimPlan {
         guard policy.mount else { return ClaimPlan(mode: .degraded, decision: decision, steps: [], skipped: skipped) }
         var steps: [Step] = [.mountTmpfs(target: policy.dataMountPoint)]
