@@ -39,6 +39,12 @@ struct Claim: ParsableCommand {
         name: .long,
         help: ArgumentHelp("Stop e2fsck after this many seconds and boot degraded instead (the data disk read-only).", valueName: "seconds"))
     var checkLimit: Double = SystemExecutor.defaultCheckLimit
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "While no persistence device is found at all, look again for up to this many seconds (a USB disk that appears late); the boot parameter lightwhale.wait=SECONDS sets it.",
+            valueName: "seconds"))
+    var wait: Double = 0
     @OptionGroup var output: OutputOptions
     /// Test hook (hidden): stop dead after this step, as a power cut would, with no cleanup.
     @Option(name: .long, help: .hidden, transform: Claim.stepAction)
@@ -47,6 +53,9 @@ struct Claim: ParsableCommand {
     func validate() throws {
         guard checkLimit > 0, checkLimit.isFinite else {
             throw ValidationError("--check-limit takes a number of seconds above 0, not \(checkLimit)")
+        }
+        guard wait >= 0, wait.isFinite else {
+            throw ValidationError("--wait takes a number of seconds, 0 or more, not \(wait)")
         }
     }
 
@@ -61,7 +70,7 @@ struct Claim: ParsableCommand {
             let log: (String) -> Void = { Console.error("lwctl: " + $0.printable()) }
             let fault = faultAfter
             let pipeline = ClaimPipeline.live(
-                devices: devices.isEmpty ? nil : devices, dryRun: dryRun, policy: policy, log: log, checkLimit: checkLimit,
+                devices: devices.isEmpty ? nil : devices, dryRun: dryRun, policy: policy, log: log, checkLimit: checkLimit, wait: wait,
                 afterStep: { step in
                     if step.action == fault {
                         Console.error("lwctl: fault injected after \(step.action)")

@@ -21,4 +21,11 @@ public struct ClaimClock: Sendable {
             clock_gettime(CLOCK_MONOTONIC, &ts)
             return ts.tv_sec * 1000 + ts.tv_nsec / 1_000_000
         })
+
+    /// Sleeps for `seconds`, through signals.
+    public static func sleep(_ seconds: Double) {
+        var left = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
+        var rest = timespec()
+        while nanosleep(&left, &rest) != 0 && errno == EINTR { left = rest }
+    }
 }

@@ -12,11 +12,16 @@ public struct ClaimPipeline {
     public var afterStep: (Step) -> Void
     /// Keeps the report for `lwctl status`; not called on a dry run.
     public var saveReport: (ClaimReport) throws -> Void
+    /// Seconds to keep probing while no device at all is found (a USB disk that enumerates late).
+    public var wait: Double
+    /// Sleeps between those probes (tests pass one that only advances their clock).
+    public var pause: (Double) -> Void
 
     public init(
         inventory: @escaping () throws -> Inventory, executor: StepExecutor, dryRun: Bool = false,
         log: @escaping (String) -> Void = { _ in }, clock: ClaimClock, afterStep: @escaping (Step) -> Void = { _ in },
-        saveReport: @escaping (ClaimReport) throws -> Void = { _ in }
+        saveReport: @escaping (ClaimReport) throws -> Void = { _ in }, wait: Double = 0,
+        pause: @escaping (Double) -> Void = { _ in }
     ) {
         self.inventory = inventory
         self.executor = executor
@@ -25,10 +30,12 @@ public struct ClaimPipeline {
         self.clock = clock
         self.afterStep = afterStep
         self.saveReport = saveReport
+        self.wait = wait
+        self.pause = pause
     }
 
     public func run(policy: Policy) throws -> ClaimReport {
-        let plan = Planner.plan(try inventory(), policy: policy)
+        let plan = try waitingPlan(policy: policy)
         let runner = ClaimRunner(executor: executor, dryRun: dryRun, log: log, clock: clock, afterStep: afterStep)
         let report = runner.run(plan, policy: policy)
         if !dryRun {
@@ -40,6 +47,33 @@ public struct ClaimPipeline {
         }
         return report
     }
+
+    /// The plan, once a device has appeared or `wait` seconds have passed without one.
+    func waitingPlan(policy: Policy) throws -> ClaimPlan {
+        var found = try inventory()
+        var plan = Planner.plan(found, policy: policy)
+        guard wait > 0, Planner.awaitsDevice(plan, inventory: found, policy: policy) else { return plan }
+        log("no persistence device yet: waiting up to \(Self.seconds(wait)) for one to appear (lightwhale.wait)")
+        let start = clock.milliseconds()
+        while Planner.awaitsDevice(plan, inventory: found, policy: policy) {
+            guard Double(clock.milliseconds() - start) < wait * 1000 else {
+                log("no persistence device appeared within \(Self.seconds(wait))")
+                return plan
+            }
+            pause(Self.pollInterval)
+            found = try inventory()
+            plan = Planner.plan(found, policy: policy)
+        }
+        log("a persistence device appeared after \(Self.seconds(Double(clock.milliseconds() - start) / 1000))")
+        return plan
+    }
+
+    /// Often enough that a disk is used within a moment of appearing; each probe costs a few ms.
+    static let pollInterval = 0.5
+
+    static func seconds(_ s: Double) -> String {
+        s == s.rounded() ? "\(Int(s)) s" : "\((s * 10).rounded() / 10) s"
+    }
 }
 
 extension ClaimPipeline {
@@ -47,12 +81,13 @@ extension ClaimPipeline {
     /// system clock, and the report saved at `policy.reportPath`.
     public static func live(
         devices: [String]?, dryRun: Bool, policy: Policy, log: @escaping (String) -> Void,
-        checkLimit: Double = SystemExecutor.defaultCheckLimit, afterStep: @escaping (Step) -> Void = { _ in }
+        checkLimit: Double = SystemExecutor.defaultCheckLimit, wait: Double = 0, afterStep: @escaping (Step) -> Void = { _ in }
     ) -> ClaimPipeline {
         ClaimPipeline(
             inventory: { try Prober().inventory(devices: devices) },
             executor: dryRun ? DryRunExecutor() : SystemExecutor(log: log, checkLimit: checkLimit), dryRun: dryRun, log: log,
             clock: .system,
-            afterStep: afterStep, saveReport: { try ReportFile.save($0, to: policy.reportPath) })
+            afterStep: afterStep, saveReport: { try ReportFile.save($0, to: policy.reportPath) }, wait: wait,
+            pause: ClaimClock.sleep)
     }
 }
