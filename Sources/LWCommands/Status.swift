@@ -26,10 +26,20 @@ struct Status: ParsableCommand {
         var mountPoint: String
         var size: UInt64?
         var used: UInt64?
+        /// Bytes left to users other than root (statvfs's f_bavail).
         var free: UInt64?
+        /// `SystemStatus.Usage.isFull`: under 1% of the size or 64 MiB, whichever is smaller.
+        var full: Bool?
         var overlays: [SystemStatus.Overlay]
         var dockerDataRoot: String?
         var lastClaim: ClaimReport?
+        /// Things to act on that leave the mode as it is (`code`: a stable name, e.g. `data-full`).
+        var warnings: [Warning]
+
+        struct Warning: Codable {
+            var code: String
+            var message: String
+        }
 
         init(_ s: SystemStatus) {
             mode = s.mode.rawValue
@@ -41,9 +51,11 @@ struct Status: ParsableCommand {
             size = s.usage?.size
             used = s.usage?.used
             free = s.usage?.free
+            full = s.usage?.isFull
             overlays = s.overlays
             dockerDataRoot = s.dockerDataRoot
             lastClaim = s.lastClaim
+            warnings = s.warnings.map { Warning(code: $0.code, message: $0.description) }
         }
     }
 
@@ -64,8 +76,9 @@ struct Status: ParsableCommand {
         var lines = ["Lightwhale is \(s.mode.rawValue)", "  why:        \(s.reason)"]
         if let d = s.dataDevice { lines.append("  device:     \(d) (\(s.filesystem ?? "?"))") }
         if let u = s.usage {
-            lines.append("  mounted at: \(s.mountPoint): \(Bytes(u.size)), \(Bytes(u.used)) used, \(Bytes(u.free)) free")
+            lines.append("  mounted at: \(s.mountPoint): \(Bytes(u.size)), \(Bytes(u.used)) used, \(Bytes(u.free)) free" + (u.isFull ? " (FULL)" : ""))
         }
+        for w in s.warnings { lines.append("  WARNING:    \(w)") }
         lines.append("  overlays:   " + s.overlays.map { "\($0.path) \($0.active ? "active" : "MISSING")" }.joined(separator: ", "))
         if let d = s.dockerDataRoot { lines.append("  docker:     data-root \(d)") }
         if let r = s.lastClaim {

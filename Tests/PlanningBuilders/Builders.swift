@@ -38,6 +38,13 @@ public enum Make {
             typeGUID: GPTLayout.linuxFilesystemType, uuid: uuid, filesystem: fs, mountPoints: mounted)
     }
 
+    /// A disk whose partition 1 is a good `lightwhale-data` ext4, as a claim leaves it.
+    public static func dataDisk(_ path: String, uuid: String = oldUUID, removable: Bool = false) -> Disk {
+        var d = gpt(disk(path), [part(1, of: path, name: Policy.dataPartitionName, fs: ext4(uuid: uuid))])
+        d.removable = removable
+        return d
+    }
+
     public static func gpt(_ d: Disk, _ parts: [Partition]) -> Disk {
         var d = d
         d.partitionTable = PartitionTable(type: "gpt")

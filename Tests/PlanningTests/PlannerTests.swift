@@ -375,5 +375,48 @@ import PlanningBuilders
         d.partitions[0].mountPoints = ["/srv"]
         #expect(Make.plan([d]).reason(for: "/dev/sdb1") == .protectedData([.mounted(points: ["/srv"])]))
     }
-}
 
+    /// A data file system that I4 forbids using is still the owner's: alone it degrades the boot
+    /// as damaged data does (nothing of it mounted, password logins refused), never volatile,
+    /// which would bring back the image's published password; a magic disk beside it waits.
+    @Test(arguments: [
+        ("read-only disk", Refusal.onReadOnlyDisk), ("mounted elsewhere", .mounted(points: ["/srv"])),
+        ("held", .held(by: ["dm-0"])),
+    ])
+    func protectedDataIsDegradedNotVolatile(_ kind: String, refusal: Refusal) {
+        var d = Make.dataDisk("/dev/sdb")
+        switch kind {
+        case "read-only disk": d.readOnly = true
+        case "mounted elsewhere": d.partitions[0].mountPoints = ["/srv"]
+        default: d.partitions[0].holders = ["dm-0"]
+        }
+        let plan = Make.plan([d, Make.disk("/dev/sdc", magic: .exact)])
+        #expect(plan.mode == .degraded, "\(plan.decision)")
+        #expect(plan.writtenDevices.isEmpty)
+        #expect(plan.actions == Make.volatileActions + [.refusePasswordLogins])
+        #expect(plan.dataDevice == nil, "nothing of it is mounted")
+        #expect(plan.reason(for: "/dev/sdb1") == .protectedData([refusal]))
+        #expect(plan.reason(for: "/dev/sdc") == .dataAlreadyPresent(on: "/dev/sdb1"))
+        #expect(plan.decision.hasPrefix("degraded: /dev/sdb1 holds a lightwhale-data file system, but it is not used because \(refusal)"))
+        // Beside a usable one, which of the two is the owner's is a guess.
+        let both = Make.plan([d, Make.dataDisk("/dev/sda", uuid: Make.fsUUID)])
+        #expect(both.mode == .degraded && both.reason(for: "/dev/sda1") == .severalDataFileSystems(["/dev/sda1", "/dev/sdb1"]))
+        #expect(both.actions == Make.volatileActions + [.refusePasswordLogins])
+    }
+
+    /// The trust rule: the one data file system attached is trusted as the owner's, on any bus;
+    /// a second one, on a removable (USB, SD) disk beside a fixed one or not, is ambiguity: degraded.
+    @Test func aRemovableDataDiskIsUsedAloneButNotBesideAFixedOne() {
+        let stick = Make.dataDisk("/dev/sda", uuid: Make.fsUUID, removable: true)
+        let fixed = Make.dataDisk("/dev/sdb")
+        let both = Make.plan([stick, fixed])
+        #expect(both.mode == .degraded)
+        #expect(both.dataDevice == nil && both.writtenDevices.isEmpty)
+        #expect(both.actions == Make.volatileActions + [.refusePasswordLogins], "neither disk's settings are chosen")
+        #expect(both.reason(for: "/dev/sda1") == .severalDataFileSystems(["/dev/sda1", "/dev/sdb1"]))
+        #expect(both.reason(for: "/dev/sdb1") == .severalDataFileSystems(["/dev/sda1", "/dev/sdb1"]))
+        let alone = Make.plan([stick])
+        #expect(alone.mode == .persistent && alone.dataDevice == "/dev/sda1")
+        #expect(alone.actions == [.ensurePartitionNode, .checkFilesystem, .mount, .makeDirectories, .mountOverlay, .mountOverlay, .mountOverlay])
+    }
+}

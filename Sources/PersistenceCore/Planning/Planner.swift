@@ -4,8 +4,12 @@
 /// 1. Already mounted at `<root>/mnt/lightwhale-data` this boot: only add missing overlays (I5).
 /// 2. Exactly one usable `lightwhale-data` ext4 (not on a disk whose magic licenses erasing it):
 ///    check and mount it. Magic disks and `lightwhale-please-format-me` partitions wait (I3).
-/// 3. Two or more such file systems, or a damaged one (a partition named `lightwhale-data` whose
-///    file system cannot be read): degraded, touching nothing (I7), password logins refused.
+/// 3. Two or more data file systems (usable or not, on any bus: which one holds the owner's data
+///    would be a guess), or one that cannot be used as is: damaged (a partition named
+///    `lightwhale-data` whose file system cannot be read) or protected by I4 (mounted elsewhere,
+///    held by RAID/LVM/dm, on a read-only disk or the boot medium, in a crafted table): degraded,
+///    touching nothing (I7), password logins refused. Never volatile: the owner's data exists, and
+///    a volatile boot would be more open than the owner left the system.
 /// 4. Otherwise claim one candidate: a whole disk with the exact magic header at byte 0, or a GPT
 ///    partition named `lightwhale-please-format-me`. Several: a claim already under way first
 ///    (it carries our record), then whole disks before partitions, then by device name (I6).
@@ -25,7 +29,7 @@ public enum Planner {
         survey.skipped = inventory.unreadable
         for disk in disks { survey.classify(disk, policy: policy) }
 
-        switch (survey.data.count, survey.damaged.count) {
+        switch (survey.data.count, survey.unusable.count) {
         case (1, 0):
             let data = survey.data[0]
             let waiting = survey.claims.map {
@@ -41,18 +45,14 @@ public enum Planner {
                 skipped: survey.skipped + waiting)
         case (0, 0):
             break
-        case (let n, _) where n + survey.damaged.count > 1:
-            let reason = SkipReason.severalDataFileSystems(survey.data.map(\.device) + survey.damaged)
+        case (let n, let m) where n + m > 1:
+            let reason = SkipReason.severalDataFileSystems(survey.data.map(\.device) + survey.unusable)
             let all = survey.data.map { Skip(device: $0.device, reason: reason) }
                 + survey.claims.map { Skip(device: $0.device, reason: reason) }
             return degraded(
                 decision: "degraded: \(reason)", readOnly: nil, skipped: survey.skipped + all, policy: policy)
         default:
-            let damaged = survey.damaged[0]
-            let waiting = survey.claims.map { Skip(device: $0.device, reason: .dataAlreadyPresent(on: damaged)) }
-            return degraded(
-                decision: "degraded: \(damaged) is the data partition (named \(Policy.dataPartitionName)), but holds no file system that can be read; it is not used: repair it (e2fsck), or detach it, and reboot",
-                readOnly: nil, skipped: survey.skipped + waiting, policy: policy)
+            return unusableAlone(survey, policy: policy)
         }
 
         let ordered = survey.claims.sorted(by: Claim.precedes)
@@ -72,6 +72,22 @@ public enum Planner {
             steps: chosen.steps
                 + (policy.mount ? mountSteps(device: chosen.dataDevice, partition: chosen.partition, policy: policy, justMade: chosen.steps.contains { $0.action == .makeFilesystem }) : []),
             skipped: survey.skipped + others)
+    }
+
+    /// The owner's one data file system, damaged or protected by I4: degraded, nothing of it
+    /// mounted, password logins refused. Not volatile: a volatile boot would bring back the image's
+    /// published password where the owner had set their own. Claims wait, so that no new disk
+    /// takes the owner's place unseen.
+    static func unusableAlone(_ survey: Survey, policy: Policy) -> ClaimPlan {
+        let device = survey.unusable[0]
+        let waiting = survey.claims.map { Skip(device: $0.device, reason: .dataAlreadyPresent(on: device)) }
+        let decision =
+            if let p = survey.protected.first {
+                "degraded: \(p.device) holds a \(Policy.dataLabel) file system, but it is not used because \(p.refusals.sentence); none of it is mounted this boot: make it usable (or detach it) and reboot"
+            } else {
+                "degraded: \(device) is the data partition (named \(Policy.dataPartitionName)), but holds no file system that can be read; it is not used: repair it (e2fsck), or detach it, and reboot"
+            }
+        return degraded(decision: decision, readOnly: nil, skipped: survey.skipped + waiting, policy: policy)
     }
 
     static func alreadyActive(_ active: MountEntry, inventory: Inventory, disks: [Disk], policy: Policy) -> ClaimPlan {

@@ -6,6 +6,12 @@ struct Survey {
     /// Partitions named `lightwhale-data` without a readable data file system: the owner's data
     /// is there, damaged (a zeroed superblock) or overwritten.
     var damaged: [String] = []
+    /// `lightwhale-data` ext4 file systems that I4 forbids using (mounted elsewhere, held, on a
+    /// read-only disk, in a crafted table, …): the owner's data, which is not to be used as is.
+    var protected: [(device: String, refusals: [Refusal])] = []
+
+    /// Every device holding the owner's data in a form that cannot be used as is.
+    var unusable: [String] { damaged + protected.map(\.device) }
 
     mutating func classify(_ disk: Disk, policy: Policy) {
         if disk.header.magic.isExact {
@@ -130,6 +136,7 @@ struct Survey {
         if fs.type != "ext4" {
             skipped.append(Skip(device: device, reason: .dataNotExt4(type: fs.type)))
         } else if !protections.isEmpty {
+            protected.append((device, protections))
             skipped.append(Skip(device: device, reason: .protectedData(protections)))
         } else {
             data.append(DataCandidate(device: device, partition: partition))
