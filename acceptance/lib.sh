@@ -156,3 +156,25 @@ need_iso() {
     [ -f "$ISO" ] || make -C "$TOP" image
     "$TOP/image-recipe/host-tools"
 }
+
+# vm_monitor COMMAND: one command to the QEMU monitor of a VM started with --monitor $WORK/monitor
+# (device_add, device_del: a disk plugged in or pulled); prints the monitor's answer.
+vm_monitor() {
+    python3 - "$WORK/monitor" "$1" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(20)
+s.connect(sys.argv[1])
+def answer():
+    buf = b""
+    while not buf.endswith(b"(qemu) "):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        buf += chunk
+    return buf.decode(errors="replace")
+answer()
+s.sendall(sys.argv[2].encode() + b"\n")
+print("\n".join(l for l in answer().replace("\r", "").splitlines()[1:] if not l.startswith("(qemu)")))
+PY
+}
