@@ -167,7 +167,8 @@ public struct SystemStatus: Sendable, Equatable {
             case .full(let free, let size, inMemory: false):
                 "the data file system is full: \(Bytes(free)) of \(Bytes(size)) left for users other than root, whose writes "
                     + "(in /home, /var/www) fail when none is left; root's (Docker's, most containers') fail once ext4's reserve for "
-                    + "root is used up too. Free space (`docker system prune`, `docker volume prune`, files under /home) or move to a bigger disk"
+                    + "root is used up too, and Docker cannot start then. Free space (`docker system prune`, `docker volume prune`, files under /home; "
+                    + "as root in the data file system if Docker is down, then `sudo /etc/init.d/S60docker restart`) or move to a bigger disk"
             case .full(let free, let size, inMemory: true):
                 "the tmpfs holding this boot's changes (in RAM) is full: \(Bytes(free)) of \(Bytes(size)) left, and writes to /etc, "
                     + "/home, /var/www and Docker's data fail once it is gone. Free space (`docker system prune`, files under /home) or reboot, which empties it"
