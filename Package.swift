@@ -29,6 +29,9 @@ let package = Package(
             dependencies: ["PersistenceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "lwctl", dependencies: ["LWCommands"]),
+        // Mutated disk images through the probe and the planner: libFuzzer's target under bench/fuzz
+        // (-DFUZZING), otherwise the replay of Fixtures/fuzz that scripts/test runs.
+        .executableTarget(name: "lwfuzz", dependencies: ["PersistenceKit"]),
         // Builders for inventories and plans, shared by the pure tests and the pipeline's.
         .target(name: "PlanningBuilders", dependencies: ["PersistenceCore"], path: "Tests/PlanningBuilders"),
         .testTarget(name: "PlanningTests", dependencies: ["PersistenceCore", "PlanningBuilders"]),

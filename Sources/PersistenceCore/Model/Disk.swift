@@ -57,7 +57,8 @@ public struct PartitionTable: Sendable, Codable, Equatable {
     public var type: String
     /// Disk identifier (GPT disk GUID or MBR signature).
     public var id: String?
-    /// A GPT's primary header, as declared.
+    /// The GPT header I4 judges, as declared: the primary, or a backup header that declares an
+    /// entry array no real table has (libfdisk reads both).
     public var gptHeader: GPTHeader?
 
     public init(type: String, id: String? = nil, gptHeader: GPTHeader? = nil) {

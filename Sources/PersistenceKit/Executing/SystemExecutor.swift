@@ -93,9 +93,12 @@ public final class SystemExecutor: StepExecutor {
         let keep = try file.read(at: 0, count: MagicHeader.bootCodeLength)
         var erased: [String] = []
         let size = try file.size
-        for region in regions {
-            let whole = region.offset == 0 && region.size == size
-            erased += try BlkidProbe(file, region: whole ? nil : region).wipeAll()
+        // Only what lies on the disk: a crafted table's partition may run past its end, even past
+        // 2^63 bytes (which libblkid's offsets cannot say), and holds nothing there to erase.
+        for region in regions where region.offset < size && region.size > 0 {
+            let onDisk = Region(offset: region.offset, size: min(region.size, size - region.offset))
+            let whole = onDisk.offset == 0 && onDisk.size == size
+            erased += try BlkidProbe(file, region: whole ? nil : onDisk).wipeAll()
         }
         try restoreBootCode(keep, file: file)
         try file.sync()

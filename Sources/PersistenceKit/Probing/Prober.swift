@@ -139,10 +139,7 @@ public struct Prober: Sendable {
         if let fs = disk.filesystem { disk.filesystem = withExtState(fs, file: file, offset: 0) }
         if let (found, parts) = try BlkidProbe(file).partitions() {
             var table = found
-            if table.type == "gpt" {
-                let sector = Int(disk.logicalSectorSize)
-                table.gptHeader = GPTHeader(parsing: try file.read(at: UInt64(sector), count: sector))
-            }
+            if table.type == "gpt" { table.gptHeader = try gptHeader(of: file, disk: disk) }
             disk.partitionTable = table
             disk.partitions = parts
         }
@@ -156,6 +153,23 @@ public struct Prober: Sendable {
                 disk.partitions[i].filesystem = withExtState(fs, file: file, offset: p.start)
             }
         }
+    }
+
+    /// What the table declares, for I4: the primary header, unless it or a backup declares an
+    /// entry array no real table has. libfdisk, which rewrites the table in a partition claim,
+    /// reads the backup too (where the primary says it is, or at the last LBA) and allocates the
+    /// array it declares before checking it: a crafted backup makes a crafted table.
+    func gptHeader(of file: DeviceFile, disk: Disk) throws -> GPTHeader? {
+        let sector = UInt64(disk.logicalSectorSize)
+        let sectors = disk.size / sector
+        let lba1 = try file.read(at: sector, count: Int(sector))
+        var backups = sectors >= 2 ? [sectors - 1] : []
+        if lba1.count >= 40 { backups.append(lba1[32..<40].reversed().reduce(0) { $0 << 8 | UInt64($1) }) }
+        let primary = GPTHeader(parsing: lba1)
+        let others = try backups.filter { $0 > 1 && $0 < sectors }.compactMap {
+            GPTHeader(parsing: try file.read(at: $0 * sector, count: Int(sector)))
+        }
+        return ([primary].compactMap { $0 } + others).first { !$0.isOrdinary } ?? primary ?? others.first
     }
 
     func withExtState(_ fs: Filesystem, file: DeviceFile, offset: UInt64) -> Filesystem {

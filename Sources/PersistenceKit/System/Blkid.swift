@@ -83,17 +83,31 @@ final class BlkidProbe {
         var parts: [Partition] = []
         for i in 0..<max(0, blkid_partlist_numof_partitions(list)) {
             guard let p = blkid_partlist_get_partition(list, i) else { continue }
-            // libblkid counts in 512-byte sectors whatever the device's sector size.
+            let (start, size) = Self.bytes(start: blkid_partition_get_start(p), size: blkid_partition_get_size(p))
             parts.append(
                 Partition(
                     number: Int(blkid_partition_get_partno(p)),
-                    start: UInt64(blkid_partition_get_start(p)) * 512,
-                    size: UInt64(blkid_partition_get_size(p)) * 512,
+                    start: start,
+                    size: size,
                     name: blkid_partition_get_name(p).map { String(cString: $0) },
                     typeGUID: blkid_partition_get_type_string(p).map { String(cString: $0).uppercased() },
                     uuid: blkid_partition_get_uuid(p).map { String(cString: $0).lowercased() }))
         }
         return (table, parts)
+    }
+
+    /// An entry's sectors as bytes. libblkid counts in 512-byte sectors whatever the device's
+    /// sector size, and passes on what a crafted GPT entry says, even past 2^63 sectors (an entry
+    /// ending before it starts slips through its range check, the size wrapping around; it then
+    /// comes back negative). Such a value saturates at the top of the address space: past the end
+    /// of every disk, as the planner then judges it, and `start + size` never overflows.
+    static func bytes(start: Int64, size: Int64) -> (start: UInt64, size: UInt64) {
+        func saturating(_ sectors: Int64) -> UInt64 {
+            let (bytes, overflow) = UInt64(bitPattern: sectors).multipliedReportingOverflow(by: 512)
+            return overflow ? .max : bytes
+        }
+        let first = saturating(start)
+        return (first, min(saturating(size), .max - first))
     }
 
     /// Erases every signature libblkid can find in the region (file systems, RAID, LVM,
