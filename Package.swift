@@ -16,13 +16,17 @@ let package = Package(
         .systemLibrary(name: "CBlkid", pkgConfig: "blkid", providers: [.apt(["libblkid-dev"])]),
         .systemLibrary(name: "CFdisk", pkgConfig: "fdisk", providers: [.apt(["libfdisk-dev"])]),
         .systemLibrary(name: "CExt2fs", pkgConfig: "ext2fs", providers: [.apt(["libext2fs-dev"])]),
+        .systemLibrary(name: "CYaml", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         // Model/ and Planning/: every rule, as values and pure functions. It links no C module and
         // imports no Glibc (FixtureTests checks its imports), so it can do no I/O, read no clock, draw no randomness.
         .target(name: "PersistenceCore"),
+        // Configuration before the first boot (cloud-init's NoCloud seed): YAML read by libyaml into
+        // values, and the plan of what to write, as pure functions; no I/O.
+        .target(name: "Provisioning", dependencies: ["CYaml"]),
         .target(
             name: "PersistenceKit",
             dependencies: [
-                "PersistenceCore", "CBlkid", "CFdisk", "CExt2fs", .product(name: "SystemPackage", package: "swift-system"),
+                "PersistenceCore", "Provisioning", "CBlkid", "CFdisk", "CExt2fs", .product(name: "SystemPackage", package: "swift-system"),
             ]),
         .target(
             name: "LWCommands",
@@ -35,6 +39,7 @@ let package = Package(
         // Builders for inventories and plans, shared by the pure tests and the pipeline's.
         .target(name: "PlanningBuilders", dependencies: ["PersistenceCore"], path: "Tests/PlanningBuilders"),
         .testTarget(name: "PlanningTests", dependencies: ["PersistenceCore", "PlanningBuilders"]),
+        .testTarget(name: "ProvisioningTests", dependencies: ["Provisioning"]),
         .testTarget(
             name: "PipelineTests",
             dependencies: ["PersistenceKit", "PlanningBuilders", .product(name: "SystemPackage", package: "swift-system")]),

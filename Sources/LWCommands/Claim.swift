@@ -86,6 +86,11 @@ struct Claim: ParsableCommand {
             }
             if output.json { try Console.json(report) }
             Console.error("lwctl: \(report.mode.rawValue)" + (report.dataDevice.map { " on \($0)" } ?? ""))
+            // A NoCloud seed seen by the probe is applied now, into the /etc and /home just mounted.
+            if let seeds = report.seeds, let seed = seeds.first, !dryRun, !noMount {
+                for other in seeds.dropFirst() { log("config: \(other) is a seed too; only \(seed) is applied") }
+                Configure.apply(device: seed, root: rootOptions.absoluteRoot, log: log)
+            }
             if !report.ok { throw ExitCode(1) }
         }
     }

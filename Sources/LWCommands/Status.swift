@@ -35,6 +35,8 @@ struct Status: ParsableCommand {
         var lastClaim: ClaimReport?
         /// Things to act on that leave the mode as it is (`code`: a stable name, e.g. `data-full`).
         var warnings: [Warning]
+        /// What this boot did with a NoCloud seed (`lwctl configure`), if one was attached.
+        var configuration: ConfigReport?
 
         struct Warning: Codable {
             var code: String
@@ -62,12 +64,15 @@ struct Status: ParsableCommand {
     func run() throws {
         try reporting {
             let status = LiveSystem.status(policy: Policy.random(root: rootOptions.absoluteRoot))
+            let config = Configurator.load(root: rootOptions.absoluteRoot)
             if brief {
                 Console.out(status.mode.rawValue)
             } else if output.json {
-                try Console.json(Payload(status))
+                var payload = Payload(status)
+                payload.configuration = config
+                try Console.json(payload)
             } else {
-                Console.out(Self.render(status))
+                Console.out(Self.render(status) + (config.map { "\nconfiguration: " + $0.lines.joined(separator: "\n").printable(keepingNewlines: true) } ?? ""))
             }
         }
     }

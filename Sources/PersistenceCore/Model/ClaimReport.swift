@@ -56,6 +56,8 @@ public struct ClaimReport: Sendable, Codable, Equatable {
     public var fallback: String?
     /// False only when even the fallback failed.
     public var ok: Bool
+    /// NoCloud seeds attached (file systems labelled cidata): `lwctl claim` applies the first.
+    public var seeds: [String]?
 
     public init(
         mode: Mode, decision: String, dataDevice: String?, dataMountPoint: String, dockerDataRoot: String,

@@ -151,4 +151,16 @@ public struct Inventory: Sendable, Codable, Equatable {
         self.mounts = mounts
         self.unreadable = unreadable
     }
+
+    /// cloud-init's NoCloud seeds: ISO 9660 or FAT file systems labelled `cidata` (any case),
+    /// on a whole disk (a CD) or in a partition, by device path.
+    public var seeds: [String] {
+        func seed(_ fs: Filesystem?) -> Bool {
+            guard let fs, ["iso9660", "vfat"].contains(fs.type) else { return false }
+            return fs.label?.lowercased() == "cidata"
+        }
+        return disks.flatMap { disk in
+            (seed(disk.filesystem) ? [disk.path] : []) + disk.partitions.filter { seed($0.filesystem) }.compactMap(\.path)
+        }
+    }
 }

@@ -35,9 +35,10 @@ public struct ClaimPipeline {
     }
 
     public func run(policy: Policy) throws -> ClaimReport {
-        let plan = try waitingPlan(policy: policy)
+        let (plan, found) = try waitingPlan(policy: policy)
         let runner = ClaimRunner(executor: executor, dryRun: dryRun, log: log, clock: clock, afterStep: afterStep)
-        let report = runner.run(plan, policy: policy)
+        var report = runner.run(plan, policy: policy)
+        if !found.seeds.isEmpty { report.seeds = found.seeds }
         if !dryRun {
             do {
                 try saveReport(report)
@@ -49,23 +50,23 @@ public struct ClaimPipeline {
     }
 
     /// The plan, once a device has appeared or `wait` seconds have passed without one.
-    func waitingPlan(policy: Policy) throws -> ClaimPlan {
+    func waitingPlan(policy: Policy) throws -> (ClaimPlan, Inventory) {
         var found = try inventory()
         var plan = Planner.plan(found, policy: policy)
-        guard wait > 0, Planner.awaitsDevice(plan, inventory: found, policy: policy) else { return plan }
+        guard wait > 0, Planner.awaitsDevice(plan, inventory: found, policy: policy) else { return (plan, found) }
         log("no persistence device yet: waiting up to \(Self.seconds(wait)) for one to appear (lightwhale.wait)")
         let start = clock.milliseconds()
         while Planner.awaitsDevice(plan, inventory: found, policy: policy) {
             guard Double(clock.milliseconds() - start) < wait * 1000 else {
                 log("no persistence device appeared within \(Self.seconds(wait))")
-                return plan
+                return (plan, found)
             }
             pause(Self.pollInterval)
             found = try inventory()
             plan = Planner.plan(found, policy: policy)
         }
         log("a persistence device appeared after \(Self.seconds(Double(clock.milliseconds() - start) / 1000))")
-        return plan
+        return (plan, found)
     }
 
     /// Often enough that a disk is used within a moment of appearing; each probe costs a few ms.

@@ -1,0 +1,139 @@
+import Foundation
+import TestSupport
+import Testing
+
+extension PrivilegedTests {
+    /// A NoCloud seed on a real device (ISO 9660 as a CD has it, FAT as a USB stick) is found by
+    /// the claim's probe; a seed applied after the claim lands in the overlays, once per
+    /// instance-id. (This machine's kernel has neither file system, so the mount of a seed is
+    /// left to acceptance/08-configured, on the image's kernel.)
+    @Suite("NoCloud seeds, applied by the claim")
+    struct Configure {
+        static let key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq1m7bm6rD9wI3cQ3JrL1k2sQ8B5x0p3nXyZ9n0lJk5 test@host"
+
+        /// The accounts of the image, in the sandbox's root.
+        static func accounts(_ s: Sandbox) throws {
+            try s.write(s.root + "/etc/passwd", "root:x:0:0:root:/root:/bin/bash\nop:x:1000:1000::/home/op:/bin/bash\n")
+            try s.write(s.root + "/etc/group", "root:x:0:\nshadow:x:42:\nsudo:x:27:op\ndocker:x:100:op\nop:x:1000:\n")
+            try s.write(s.root + "/etc/shadow", "root:*:19000:0:99999:7:::\nop:$6$default$hash:19000:0:99999:7:::\n")
+            try s.write(s.root + "/etc/gshadow", "root:*::\nshadow:*::\nsudo:*::op\ndocker:*::op\nop:!::\n")
+            try s.write(s.root + "/etc/hosts", "127.0.0.1\tlocalhost\n127.0.1.1\tlightwhale\n")
+            try s.sh("chown 1000:1000 \(s.root)/home/op")
+        }
+
+        static func seed(_ s: Sandbox, type: String) throws -> String {
+            let dir = s.dir + "/seed"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try s.write(dir + "/meta-data", "instance-id: iid-test-1\nlocal-hostname: meta-name\n")
+            try s.write(
+                dir + "/user-data",
+                """
+                #cloud-config
+                hostname: seeded
+                ssh_authorized_keys: ["\(key)"]
+                write_files:
+                  - {path: /etc/seeded.conf, content: "a=1\\n", permissions: '0600', owner: 'op:docker'}
+                runcmd: [touch /home/op/ran]
+                bootcmd: [echo early]
+
+                """)
+            if type == "iso9660" {
+                let iso = s.dir + "/seed.iso"
+                try s.sh("xorriso -as mkisofs -quiet -V cidata -J -R -o \(iso) \(dir) 2>/dev/null")
+                return try s.attach(iso, readOnly: true)
+            }
+            let img = try s.image("seed", size: "8M")
+            try s.sh("mkfs.vfat -n CIDATA \(img) >/dev/null")
+            return try s.attach(img)
+        }
+
+        @Test("the claim finds a cidata seed (ISO 9660 or FAT) and goes on to apply it", .sandbox, arguments: ["iso9660", "vfat"])
+        func found(_ type: String) throws {
+            let s = try Sandbox.get
+            try Self.accounts(s)
+            let disk = try s.attach(try s.image("disk", size: "128M", magic: true))
+            let seed = try Self.seed(s, type: type)
+            try s.ns(#"lw claim claim --root "$R" --devices \#(disk) \#(seed) --json"#)
+            let claim = try s.run("claim")
+            #expect(claim.status == 0, "\(claim.stderr)")
+            #expect(claim.mode == "persistent")
+            #expect(claim.json["seeds"] as? [String] == [seed])
+            #expect(claim.stderr.contains("lwctl: config: "), "the claim went on to the seed: \(claim.stderr)")
+        }
+
+        @Test("a seed applied after the claim writes the data disk's /etc and /home; a second time, nothing", .sandbox)
+        func appliedOnce() throws {
+            let s = try Sandbox.get
+            try Self.accounts(s)
+            let disk = try s.attach(try s.image("disk", size: "128M", magic: true))
+            _ = try Self.seed(s, type: "iso9660")
+            try s.ns(
+                """
+                lw claim claim --root "$R" --devices \(disk)
+                lw first configure --root "$R" --seed "$D/seed" --json
+                stat -c '%a %u:%g' "$R/home/op/.ssh" "$R/home/op/.ssh/authorized_keys" "$R/etc/seeded.conf" >"$OUT/modes"
+                cat "$R/etc/hostname" "$R/home/op/.ssh/authorized_keys" "$R/etc/seeded.conf" >"$OUT/files"
+                grep '^op:' "$R/etc/shadow" >"$OUT/shadow"
+                cat "$R/etc/ssh/sshd_config.d/40-lightwhale-config.conf" >"$OUT/sshd"
+                cat "$R/run/lightwhale/runcmd" >"$OUT/runcmd"
+                # the writes went to the data disk's upper layer, not the lower one
+                ls "$R/mnt/lightwhale-data/overlay/etc/upper" >"$OUT/upper"
+                lw status status --root "$R"
+                lw_unmount_all
+                rm -f "$R/run/lightwhale/config.json"
+                lw claim2 claim --root "$R" --devices \(disk)
+                lw second configure --root "$R" --seed "$D/seed"
+                cat "$R/etc/hostname" >"$OUT/hostname2"
+                lw status2 status --root "$R" --json
+                """)
+            let first = try s.run("first")
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(try s.run("claim").status == 0)
+            #expect(first.json["state"] as? String == "applied")
+            #expect(first.stderr.contains("lwctl: config: applied the configuration of instance iid-test-1 from \(s.dir)/seed"), "\(first.stderr)")
+            #expect(first.stderr.contains("user-data: bootcmd: not applied"), "\(first.stderr)")
+            let read = { (name: String) in (try? String(contentsOfFile: s.out + "/" + name, encoding: .utf8)) ?? "" }
+            #expect(read("modes") == "700 1000:1000\n600 1000:1000\n600 1000:100\n")
+            #expect(read("files") == "seeded\n\(Self.key)\na=1\n")
+            #expect(read("shadow").hasPrefix("op:*:"), "op's password locked once it has keys")
+            #expect(read("sshd").contains("PasswordAuthentication no"))
+            #expect(read("runcmd").contains("touch /home/op/ran"))
+            #expect(read("upper").split(separator: "\n").contains("seeded.conf"))
+            #expect(try s.run("status").stdout.contains("configuration: applied the configuration of instance iid-test-1"))
+
+            let second = try s.run("second")
+            #expect(try s.run("claim2").status == 0)
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(second.stderr.contains("was applied at an earlier boot: nothing to do"), "\(second.stderr)")
+            #expect(read("hostname2") == "seeded\n", "the hostname persisted on the data disk")
+            let config = try s.run("status2").json["configuration"] as? [String: Any]
+            #expect(config?["state"] as? String == "already-applied")
+        }
+
+        @Test("lwctl configure: --dry-run writes nothing; a seed without instance-id is refused, exit 1", .sandbox)
+        func dryRunAndRefusal() throws {
+            let s = try Sandbox.get
+            try Self.accounts(s)
+            _ = try Self.seed(s, type: "iso9660")
+            let bad = s.dir + "/bad"
+            try FileManager.default.createDirectory(atPath: bad, withIntermediateDirectories: true)
+            try s.write(bad + "/meta-data", "local-hostname: x\n")
+            try s.ns(
+                """
+                lw dry configure --root "$R" --seed $D/seed --dry-run --json
+                lw bad configure --root "$R" --seed \(bad)
+                lw usage configure --root "$R"
+                """)
+            let dry = try s.run("dry")
+            #expect(dry.status == 0, "\(dry.stderr)")
+            #expect(dry.json["state"] as? String == "applied")
+            #expect(dry.stderr.contains("(dry run)"))
+            #expect(try String(contentsOfFile: s.root + "/etc/hostname", encoding: .utf8) == "lightwhale\n")
+            #expect(!FileManager.default.fileExists(atPath: s.root + "/etc/lightwhale/instance-id"))
+            let refused = try s.run("bad")
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains("meta-data has no instance-id"), "\(refused.stderr)")
+            #expect(try s.run("usage").status == 2)
+        }
+    }
+}
