@@ -89,7 +89,14 @@ struct Claim: ParsableCommand {
             // A NoCloud seed seen by the probe is applied now, into the /etc and /home just mounted.
             if let seeds = report.seeds, let seed = seeds.first, !dryRun, !noMount {
                 for other in seeds.dropFirst() { log("config: \(other) is a seed too; only \(seed) is applied") }
-                Configure.apply(device: seed, root: rootOptions.absoluteRoot, log: log)
+                if report.mode == .degraded {
+                    // the owner's settings are read-only or out of reach: a seed must not change what they left
+                    Configure.refuse(
+                        device: seed, root: rootOptions.absoluteRoot, log: log,
+                        because: "not applied on a degraded boot (the data disk's /etc cannot be written); it is applied at the first boot that uses the data disk")
+                } else {
+                    Configure.apply(device: seed, root: rootOptions.absoluteRoot, log: log)
+                }
             }
             if !report.ok { throw ExitCode(1) }
         }

@@ -49,8 +49,11 @@ struct Configure: ParsableCommand {
             } else {
                 report = configurator.apply(device: device ?? "", dryRun: dryRun)
             }
-            for line in report.lines { log("config: " + (dryRun ? "(dry run) " : "") + line) }
-            if !dryRun { configurator.save(report) }
+            if dryRun {
+                for line in report.lines { log("config: (dry run) " + line) }
+            } else {
+                Self.record(report, configurator: configurator, log: log)
+            }
             if output.json { try Console.json(report) }
             if report.state == .refused || report.state == .failed { throw ExitCode(1) }
         }
@@ -59,7 +62,15 @@ struct Configure: ParsableCommand {
     /// Claim's call at boot: the seed applied, its lines in the boot log, the report saved.
     static func apply(device: String, root: String, log: @escaping (String) -> Void) {
         let configurator = Configurator(root: root, log: log)
-        let report = configurator.apply(device: device)
+        record(configurator.apply(device: device), configurator: configurator, log: log)
+    }
+
+    /// Claim's call when the boot may not take a seed: why, in the log and the report.
+    static func refuse(device: String, root: String, log: @escaping (String) -> Void, because reason: String) {
+        record(ConfigReport(source: device, state: .refused, error: reason), configurator: Configurator(root: root, log: log), log: log)
+    }
+
+    static func record(_ report: ConfigReport, configurator: Configurator, log: (String) -> Void) {
         for line in report.lines { log("config: " + line) }
         configurator.save(report)
     }

@@ -16,8 +16,6 @@ public struct CloudConfig: Sendable, Codable, Equatable {
     public var files: [File] = []
     /// `runcmd`: each entry one shell command line.
     public var commands: [String] = []
-    public var ntpServers: [String] = []
-    public var timezone: String?
 
     public init(instanceID: String) { self.instanceID = instanceID }
 

@@ -18,11 +18,6 @@ public enum NoCloud {
         public var description: String { reason }
     }
 
-    /// The keys of `#cloud-config` Lightwhale applies.
-    public static let knownKeys: Set<String> = [
-        "hostname", "fqdn", "ssh_authorized_keys", "users", "ssh_pwauth", "chpasswd", "write_files", "runcmd",
-    ]
-
     public static func read(_ seed: Seed) throws(Refusal) -> (CloudConfig, [ConfigFinding]) {
         let meta: YAMLNode?
         do { meta = try YAML.parse(seed.metaData) } catch { throw Refusal(reason: "meta-data is not YAML (\(error))") }
@@ -92,7 +87,7 @@ struct UserData {
         case "write_files": readFiles(value)
         case "runcmd": readCommands(value)
         default:
-            unknown(key, NoCloud.knownKeys.contains(key) ? "not applied by Lightwhale" : "not a key Lightwhale applies")
+            unknown(key, "not a key Lightwhale applies")
         }
     }
     /// user-data's `hostname`: it wins over `fqdn`'s first label, which wins over meta-data's name.

@@ -61,6 +61,28 @@ extension PrivilegedTests {
             #expect(claim.stderr.contains("lwctl: config: "), "the claim went on to the seed: \(claim.stderr)")
         }
 
+        @Test("a degraded boot applies no seed, and says why", .sandbox)
+        func notOnDegraded() throws {
+            let s = try Sandbox.get
+            try Self.accounts(s)
+            // two data file systems: ambiguous, so the boot is degraded
+            let a = try s.attach(try s.image("a", size: "128M", magic: true))
+            let b = try s.attach(try s.image("b", size: "128M", magic: true))
+            let seed = try Self.seed(s, type: "iso9660")
+            try s.ns(
+                """
+                lw prep1 claim --root "$R" --devices \(a) --no-mount
+                lw prep2 claim --root "$R" --devices \(b) --no-mount
+                lw claim claim --root "$R" --devices \(a) \(b) \(seed) --json
+                lw status status --root "$R" --json
+                """)
+            let claim = try s.run("claim")
+            #expect(claim.mode == "degraded", "\(claim.stderr)")
+            #expect(claim.stderr.contains("config: the seed on \(seed) is refused: not applied on a degraded boot"), "\(claim.stderr)")
+            let config = try s.run("status").json["configuration"] as? [String: Any]
+            #expect(config?["state"] as? String == "refused")
+        }
+
         @Test("a seed applied after the claim writes the data disk's /etc and /home; a second time, nothing", .sandbox)
         func appliedOnce() throws {
             let s = try Sandbox.get
