@@ -30,7 +30,7 @@ let package = Package(
             ]),
         .target(
             name: "LWCommands",
-            dependencies: ["PersistenceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["PersistenceKit", "Provisioning", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "lwctl", dependencies: ["LWCommands"]),
         // Mutated disk images through the probe and the planner: libFuzzer's target under bench/fuzz

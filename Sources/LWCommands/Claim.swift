@@ -46,6 +46,9 @@ struct Claim: ParsableCommand {
             valueName: "seconds"))
     var wait: Double = 0
     @OptionGroup var output: OutputOptions
+    /// Test hook (hidden): the kernel command line to read boot parameters from.
+    @Option(name: .long, help: .hidden)
+    var commandLine = "/proc/cmdline"
     /// Test hook (hidden): stop dead after this step, as a power cut would, with no cleanup.
     @Option(name: .long, help: .hidden, transform: Claim.stepAction)
     var faultAfter: Step.Action?
@@ -86,17 +89,11 @@ struct Claim: ParsableCommand {
             }
             if output.json { try Console.json(report) }
             Console.error("lwctl: \(report.mode.rawValue)" + (report.dataDevice.map { " on \($0)" } ?? ""))
-            // A NoCloud seed seen by the probe is applied now, into the /etc and /home just mounted.
-            if let seeds = report.seeds, let seed = seeds.first, !dryRun, !noMount {
-                for other in seeds.dropFirst() { log("config: \(other) is a seed too; only \(seed) is applied") }
-                if report.mode == .degraded {
-                    // the owner's settings are read-only or out of reach: a seed must not change what they left
-                    Configure.refuse(
-                        device: seed, root: rootOptions.absoluteRoot, log: log,
-                        because: "not applied on a degraded boot (the data disk's /etc cannot be written); it is applied at the first boot that uses the data disk")
-                } else {
-                    Configure.apply(device: seed, root: rootOptions.absoluteRoot, log: log)
-                }
+            // A NoCloud seed seen by the probe, then the boot parameters, into the /etc and /home just mounted.
+            if !dryRun && !noMount {
+                Configure.atBoot(
+                    seeds: report.seeds ?? [], degraded: report.mode == .degraded, commandLine: commandLine,
+                    root: rootOptions.absoluteRoot, log: log)
             }
             if !report.ok { throw ExitCode(1) }
         }

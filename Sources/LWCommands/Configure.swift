@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import PersistenceKit
+import Provisioning
 
 struct Configure: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -49,29 +50,34 @@ struct Configure: ParsableCommand {
             } else {
                 report = configurator.apply(device: device ?? "", dryRun: dryRun)
             }
-            if dryRun {
-                for line in report.lines { log("config: (dry run) " + line) }
-            } else {
-                Self.record(report, configurator: configurator, log: log)
-            }
+            for line in report.lines { log("config: " + (dryRun ? "(dry run) " : "") + line) }
+            // by hand after the boot: this boot's reports go on, this one last
+            if !dryRun { configurator.save(Configurator.load(root: rootOptions.absoluteRoot) + [report]) }
             if output.json { try Console.json(report) }
             if report.state == .refused || report.state == .failed { throw ExitCode(1) }
         }
     }
 
-    /// Claim's call at boot: the seed applied, its lines in the boot log, the report saved.
-    static func apply(device: String, root: String, log: @escaping (String) -> Void) {
+    /// Claim's call at boot: the first seed, then the boot parameters (`hostname=`, `ssh_key=`),
+    /// each in the boot log, all in this boot's report. A degraded boot takes neither: the owner's
+    /// settings are read-only or out of reach, and must not be changed behind them.
+    static func atBoot(seeds: [String], degraded: Bool, commandLine: String, root: String, log: @escaping (String) -> Void) {
         let configurator = Configurator(root: root, log: log)
-        record(configurator.apply(device: device), configurator: configurator, log: log)
-    }
-
-    /// Claim's call when the boot may not take a seed: why, in the log and the report.
-    static func refuse(device: String, root: String, log: @escaping (String) -> Void, because reason: String) {
-        record(ConfigReport(source: device, state: .refused, error: reason), configurator: Configurator(root: root, log: log), log: log)
-    }
-
-    static func record(_ report: ConfigReport, configurator: Configurator, log: (String) -> Void) {
-        for line in report.lines { log("config: " + line) }
-        configurator.save(report)
+        let parameters = LiveSystem.read(commandLine).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let refusal = "not applied on a degraded boot (the data disk's /etc cannot be written); it is applied at the first boot that uses the data disk"
+        var reports: [ConfigReport] = []
+        if let seed = seeds.first {
+            for other in seeds.dropFirst() { log("config: \(other) is a seed too; only \(seed) is applied") }
+            reports.append(degraded ? ConfigReport(source: seed, state: .refused, error: refusal) : configurator.apply(device: seed))
+        }
+        if KernelCommandLine.config(parameters) != nil {
+            reports.append(
+                degraded
+                    ? ConfigReport(source: "the boot parameters", state: .refused, error: refusal)
+                    : configurator.apply(commandLine: parameters)!)
+        }
+        guard !reports.isEmpty else { return }
+        for line in reports.flatMap(\.lines) { log("config: " + line) }
+        configurator.save(reports)
     }
 }

@@ -35,8 +35,8 @@ struct Status: ParsableCommand {
         var lastClaim: ClaimReport?
         /// Things to act on that leave the mode as it is (`code`: a stable name, e.g. `data-full`).
         var warnings: [Warning]
-        /// What this boot did with a NoCloud seed (`lwctl configure`), if one was attached.
-        var configuration: ConfigReport?
+        /// What this boot did with a NoCloud seed and the boot parameters (`lwctl configure`).
+        var configuration: [ConfigReport]?
 
         struct Warning: Codable {
             var code: String
@@ -69,10 +69,10 @@ struct Status: ParsableCommand {
                 Console.out(status.mode.rawValue)
             } else if output.json {
                 var payload = Payload(status)
-                payload.configuration = config
+                payload.configuration = config.isEmpty ? nil : config
                 try Console.json(payload)
             } else {
-                Console.out(Self.render(status) + (config.map { "\nconfiguration: " + $0.lines.joined(separator: "\n").printable(keepingNewlines: true) } ?? ""))
+                Console.out(([Self.render(status)] + config.map { "configuration: " + $0.lines.map { $0.printable() }.joined(separator: "\n") }).joined(separator: "\n"))
             }
         }
     }

@@ -84,7 +84,9 @@ public enum ConfigPlanner {
     public static let sshdPath = "/etc/ssh/sshd_config.d/40-lightwhale-config.conf"
     public static let sudoersPath = "/etc/sudoers.d/lightwhale-config"
 
-    public static func plan(_ config: CloudConfig, files: SystemFiles) -> ConfigPlan {
+    /// `once`: record the instance last, so that it is not applied again (a seed); boot
+    /// parameters hold for their boot only and record none.
+    public static func plan(_ config: CloudConfig, files: SystemFiles, once: Bool = true) -> ConfigPlan {
         var plan = ConfigPlan()
         let accounts = files.accounts
         let groups = files.groupIDs
@@ -170,7 +172,7 @@ public enum ConfigPlanner {
         // password logins over SSH: as asked, else off once op has keys
         if let logins = config.passwordLogins ?? (keysGiven ? false : nil) {
             let word = logins ? "yes" : "no"
-            let text = "# From the NoCloud configuration (instance \(config.instanceID)): ssh_pwauth\nPasswordAuthentication \(word)\nKbdInteractiveAuthentication \(word)\n"
+            let text = "# From the configuration (\(config.instanceID)): ssh_pwauth, or keys given for op\nPasswordAuthentication \(word)\nKbdInteractiveAuthentication \(word)\n"
             plan.writes.append(FileWrite(path: sshdPath, bytes: Array(text.utf8), mode: 0o644))
             plan.applied.append("password logins over SSH \(logins ? "on" : "off")")
         }
@@ -186,7 +188,7 @@ public enum ConfigPlanner {
         }
         plan.commands = config.commands
         if !config.commands.isEmpty { plan.applied.append("\(config.commands.count) command(s) of runcmd, run at the end of the boot") }
-        plan.writes.append(FileWrite(path: instancePath, bytes: Array((config.instanceID + "\n").utf8), mode: 0o644))
+        if once { plan.writes.append(FileWrite(path: instancePath, bytes: Array((config.instanceID + "\n").utf8), mode: 0o644)) }
         return plan
     }
 

@@ -79,8 +79,30 @@ extension PrivilegedTests {
             let claim = try s.run("claim")
             #expect(claim.mode == "degraded", "\(claim.stderr)")
             #expect(claim.stderr.contains("config: the seed on \(seed) is refused: not applied on a degraded boot"), "\(claim.stderr)")
-            let config = try s.run("status").json["configuration"] as? [String: Any]
+            let config = (try s.run("status").json["configuration"] as? [[String: Any]])?.last
             #expect(config?["state"] as? String == "refused")
+        }
+
+        @Test("boot parameters hostname= and ssh_key= are applied by the claim, at every boot they are given", .sandbox)
+        func bootParameters() throws {
+            let s = try Sandbox.get
+            try Self.accounts(s)
+            let disk = try s.attach(try s.image("disk", size: "128M", magic: true))
+            try s.write(s.dir + "/cmdline", "BOOT_IMAGE=/boot/vmlinuz console=ttyS0 hostname=pxe-7 ssh_key=\"\(Self.key)\" quiet\n")
+            try s.ns(
+                """
+                lw claim claim --root "$R" --devices \(disk) --command-line $D/cmdline
+                cat "$R/etc/hostname" "$R/home/op/.ssh/authorized_keys" >"$OUT/files"
+                ls "$R/etc/lightwhale" >"$OUT/instance" 2>&1 || true
+                lw status status --root "$R" --json
+                """)
+            let claim = try s.run("claim")
+            #expect(claim.status == 0, "\(claim.stderr)")
+            #expect(claim.stderr.contains("lwctl: config: applied the configuration from the boot parameters"), "\(claim.stderr)")
+            #expect((try? String(contentsOfFile: s.out + "/files", encoding: .utf8)) == "pxe-7\n\(Self.key)\n")
+            #expect((try? String(contentsOfFile: s.out + "/instance", encoding: .utf8))?.contains("instance-id") == false, "boot parameters record no instance")
+            let config = (try s.run("status").json["configuration"] as? [[String: Any]])?.last
+            #expect(config?["source"] as? String == "the boot parameters")
         }
 
         @Test("a seed applied after the claim writes the data disk's /etc and /home; a second time, nothing", .sandbox)
@@ -128,7 +150,7 @@ extension PrivilegedTests {
             #expect(second.status == 0, "\(second.stderr)")
             #expect(second.stderr.contains("was applied at an earlier boot: nothing to do"), "\(second.stderr)")
             #expect(read("hostname2") == "seeded\n", "the hostname persisted on the data disk")
-            let config = try s.run("status2").json["configuration"] as? [String: Any]
+            let config = (try s.run("status2").json["configuration"] as? [[String: Any]])?.last
             #expect(config?["state"] as? String == "already-applied")
         }
 

@@ -135,3 +135,35 @@ import Testing
         #expect(config.files.first?.content == Array("hi".utf8))
     }
 }
+
+/// `hostname=` and `ssh_key=` from the kernel command line, split as the kernel splits it.
+@Suite struct CommandLineTests {
+    @Test func quotedWordsAndTheTwoParameters() throws {
+        let line = "BOOT_IMAGE=/vmlinuz wifi=\"my net;pass word;DK\" hostname=web.lan ssh_key=\"\(NoCloudTests.key)\" quiet\n"
+        let words = KernelCommandLine.parameters(line)
+        #expect(words.map(\.key) == ["BOOT_IMAGE", "wifi", "hostname", "ssh_key", "quiet"])
+        #expect(words[1].value == "my net;pass word;DK")
+        #expect(words[4].value == nil)
+        let (config, findings) = try #require(KernelCommandLine.config(line))
+        #expect(findings.isEmpty)
+        #expect(config.hostname == "web" && config.fqdn == "web.lan")
+        #expect(config.authorizedKeys == [NoCloudTests.key])
+    }
+
+    @Test func noneGivenNoConfiguration() {
+        #expect(KernelCommandLine.config("console=ttyS0 lightwhale.wait=30\n") == nil)
+    }
+
+    @Test func anUnquotedKeyIsRefused() throws {
+        let (config, findings) = try #require(KernelCommandLine.config("ssh_key=ssh-ed25519 AAAA x hostname=-bad"))
+        #expect(config.authorizedKeys.isEmpty && config.hostname == nil)
+        #expect(findings.map(\.place) == ["boot parameter ssh_key", "boot parameter hostname"])
+    }
+
+    @Test func bootParametersRecordNoInstance() {
+        var c = CloudConfig(instanceID: "kernel command line")
+        c.hostname = "a"
+        let plan = ConfigPlanner.plan(c, files: PlanTests.files, once: false)
+        #expect(!plan.writes.contains { $0.path == ConfigPlanner.instancePath })
+    }
+}

@@ -36,7 +36,7 @@ public struct ConfigReport: Sendable, Codable, Equatable {
     public var lines: [String] {
         let head: String
         switch state {
-        case .applied: head = "applied the configuration of instance \(instanceID ?? "?") from \(source)"
+        case .applied: head = "applied the configuration " + (instanceID.map { "of instance \($0) " } ?? "") + "from \(source)"
         case .alreadyApplied: head = "the configuration of instance \(instanceID ?? "?") on \(source) was applied at an earlier boot: nothing to do"
         case .refused: head = "the seed on \(source) is refused: \(error ?? "?")"
         case .failed: head = "applying the configuration from \(source) failed (it is tried again at the next boot): \(error ?? "?")"

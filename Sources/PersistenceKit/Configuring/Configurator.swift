@@ -52,7 +52,19 @@ public struct Configurator {
         if TextFile.trimmed(path(ConfigPlanner.instancePath)) == config.instanceID {
             return ConfigReport(source: source, state: .alreadyApplied, instanceID: config.instanceID, findings: findings)
         }
-        var plan = ConfigPlanner.plan(config, files: systemFiles(for: config))
+        return apply(config, findings: findings, source: source, once: true, dryRun: dryRun)
+    }
+
+    /// The boot parameters' configuration (`hostname=`, `ssh_key=`), if they give one: applied at
+    /// every boot that has them.
+    public func apply(commandLine: String, dryRun: Bool = false) -> ConfigReport? {
+        guard let (config, findings) = KernelCommandLine.config(commandLine) else { return nil }
+        return apply(config, findings: findings, source: "the boot parameters", once: false, dryRun: dryRun)
+    }
+
+    func apply(_ config: CloudConfig, findings: [ConfigFinding], source: String, once: Bool, dryRun: Bool) -> ConfigReport {
+        let instance = once ? config.instanceID : nil
+        var plan = ConfigPlanner.plan(config, files: systemFiles(for: config), once: once)
         do {
             if !plan.newUsers.isEmpty {
                 for user in plan.newUsers {
@@ -60,7 +72,7 @@ public struct Configurator {
                     try makeUser(user)
                 }
                 let made = plan.newUsers.map { "made user \($0.name)" }
-                plan = ConfigPlanner.plan(config, files: systemFiles(for: config))
+                plan = ConfigPlanner.plan(config, files: systemFiles(for: config), once: once)
                 guard dryRun || plan.newUsers.isEmpty else {
                     throw ConfigError( "useradd left \(plan.newUsers.map(\.name).joined(separator: ", ")) missing")
                 }
@@ -73,24 +85,24 @@ public struct Configurator {
             }
         } catch {
             return ConfigReport(
-                source: source, state: .failed, instanceID: config.instanceID, applied: plan.applied,
-                findings: findings + plan.findings, error: "\(error)")
+                source: source, state: .failed, instanceID: instance, applied: plan.applied, findings: findings + plan.findings,
+                error: "\(error)")
         }
-        return ConfigReport(source: source, state: .applied, instanceID: config.instanceID, applied: plan.applied, findings: findings + plan.findings)
+        return ConfigReport(source: source, state: .applied, instanceID: instance, applied: plan.applied, findings: findings + plan.findings)
     }
 
-    /// The report for `lwctl status`, readable by every user (it holds no secret).
-    public func save(_ report: ConfigReport) {
+    /// This boot's reports for `lwctl status`, readable by every user (they hold no secret).
+    public func save(_ reports: [ConfigReport]) {
         do {
-            try LiveSystem.write(path(Self.reportPath), try ReportFile.encode(report))
+            try LiveSystem.write(path(Self.reportPath), try ReportFile.encode(reports))
         } catch {
             log("warning: could not save \(Self.reportPath): \(error)")
         }
     }
 
-    public static func load(root: String) -> ConfigReport? {
+    public static func load(root: String) -> [ConfigReport] {
         let file = root == "/" ? reportPath : Paths.join(root, reportPath)
-        return LiveSystem.read(file).flatMap { try? ReportFile.decode(ConfigReport.self, from: $0) }
+        return LiveSystem.read(file).flatMap { try? ReportFile.decode([ConfigReport].self, from: $0) } ?? []
     }
 
     func systemFiles(for config: CloudConfig) -> SystemFiles {
