@@ -17,7 +17,9 @@ struct Configure: ParsableCommand {
             hashes), ssh_pwauth, write_files (under /etc, /home, /var/www; text or base64) and runcmd \
             (run at the end of the boot). Keys for op lock op's password and turn password logins over \
             SSH off, unless ssh_pwauth or a password says otherwise. Every other key, and every value \
-            refused, is reported, never fatal. The report: /run/lightwhale/config.json, `lwctl status`.
+            refused, is reported, never fatal. The report: /run/lightwhale/config.json, `lwctl status`. \
+            The boot parameters hostname=NAME and ssh_key="TYPE KEY COMMENT" are applied after a seed, at \
+            every boot that has them. A degraded boot applies neither.
 
             Exit status: 0 when applied or applied before; 1 when refused or failed; 2 on bad arguments.
             """)
@@ -25,7 +27,7 @@ struct Configure: ParsableCommand {
     @OptionGroup var rootOptions: RootOptions
     @Option(name: .long, help: ArgumentHelp("A directory holding meta-data and user-data.", valueName: "dir"))
     var seed: String?
-    @Option(name: .long, help: ArgumentHelp("A block device (or image file) with a cidata volume.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("A block device holding a cidata volume (a CD: /dev/sr0).", valueName: "path"))
     var device: String?
     @Flag(name: .long, help: "Show what would be applied; write nothing.")
     var dryRun = false
