@@ -72,11 +72,12 @@ struct Configure: ParsableCommand {
             for other in seeds.dropFirst() { log("config: \(other) is a seed too; only \(seed) is applied") }
             reports.append(degraded ? ConfigReport(source: seed, state: .refused, error: refusal) : configurator.apply(device: seed))
         }
-        if KernelCommandLine.config(parameters) != nil {
-            reports.append(
-                degraded
-                    ? ConfigReport(source: "the boot parameters", state: .refused, error: refusal)
-                    : configurator.apply(commandLine: parameters)!)
+        if degraded {
+            if KernelCommandLine.config(parameters) != nil {
+                reports.append(ConfigReport(source: "the boot parameters", state: .refused, error: refusal))
+            }
+        } else if let report = configurator.apply(commandLine: parameters) {
+            reports.append(report)
         }
         guard !reports.isEmpty else { return }
         for line in reports.flatMap(\.lines) { log("config: " + line) }
