@@ -15,7 +15,8 @@ struct Configure: ParsableCommand {
             /etc/lightwhale/instance-id. Applied: hostname, fqdn, ssh_authorized_keys (op's), users \
             (name, groups, sudo, ssh_authorized_keys, passwd, lock_passwd, shell), chpasswd (crypt \
             hashes), ssh_pwauth, write_files (under /etc, /home, /var/www; text or base64) and runcmd \
-            (run at the end of the boot). Keys for op lock op's password and turn password logins over \
+            (run at the end of the boot); a network-config (version 2) is written to \
+            /etc/lightwhale/network.yaml (see `lwctl network`). Keys for op lock op's password and turn password logins over \
             SSH off, unless ssh_pwauth or a password says otherwise. Every other key, and every value \
             refused, is reported, never fatal. The report: /run/lightwhale/config.json, `lwctl status`. \
             The boot parameters hostname=NAME and ssh_key="TYPE KEY COMMENT" are applied after a seed, at \
@@ -61,7 +62,8 @@ struct Configure: ParsableCommand {
     }
 
     /// Claim's call at boot: the first seed, then the boot parameters (`hostname=`, `ssh_key=`),
-    /// each in the boot log, all in this boot's report. A degraded boot takes neither: the owner's
+    /// then the network's plan for S40network (`ip=`, else /etc/lightwhale/network.yaml), each in
+    /// the boot log, all in this boot's report. A degraded boot takes neither: the owner's
     /// settings are read-only or out of reach, and must not be changed behind them.
     static func atBoot(seeds: [String], degraded: Bool, commandLine: String, root: String, log: @escaping (String) -> Void) {
         let configurator = Configurator(root: root, log: log)
@@ -79,6 +81,13 @@ struct Configure: ParsableCommand {
         } else if let report = configurator.apply(commandLine: parameters) {
             reports.append(report)
         }
+        // the network last: a seed may just have written its configuration; a degraded boot reads
+        // the owner's read-only /etc, which changes nothing behind them
+        let network = configurator.network(commandLine: parameters)
+        do { try configurator.writePlan(network) } catch {
+            log("network: could not write \(Configurator.networkPlanPath) (\(error)); DHCP on every wired interface")
+        }
+        if let network { reports.append(network.report) }
         guard !reports.isEmpty else { return }
         for line in reports.flatMap(\.lines) { log("config: " + line) }
         configurator.save(reports)

@@ -16,6 +16,8 @@ public struct CloudConfig: Sendable, Codable, Equatable {
     public var files: [File] = []
     /// `runcmd`: each entry one shell command line.
     public var commands: [String] = []
+    /// The seed's `network-config` (version 2), as written: it was read without a refusal.
+    public var networkConfig: String?
 
     public init(instanceID: String) { self.instanceID = instanceID }
 

@@ -83,6 +83,9 @@ public enum ConfigPlanner {
     /// reads sshd_config.d in name order, so a file of the owner's named lower wins.
     public static let sshdPath = "/etc/ssh/sshd_config.d/40-lightwhale-config.conf"
     public static let sudoersPath = "/etc/sudoers.d/lightwhale-config"
+    /// The network's configuration, read at every boot (NetworkConfig); root's only, like the
+    /// rest of what a seed gives.
+    public static let networkPath = "/etc/lightwhale/network.yaml"
 
     /// `once`: record the instance last, so that it is not applied again (a seed); boot
     /// parameters hold for their boot only and record none.
@@ -185,6 +188,10 @@ public enum ConfigPlanner {
             }
             plan.writes.append(FileWrite(path: file.path, bytes: file.content, mode: file.mode, uid: owner.uid, gid: gid, append: file.append))
             plan.applied.append("\(file.append ? "appended to" : "wrote") \(file.path)")
+        }
+        if let text = config.networkConfig {
+            plan.writes.append(FileWrite(path: networkPath, bytes: Array(text.utf8), mode: 0o600))
+            plan.applied.append("network-config to \(networkPath) (used from this boot on)")
         }
         plan.commands = config.commands
         if !config.commands.isEmpty { plan.applied.append("\(config.commands.count) command(s) of runcmd, run at the end of the boot") }

@@ -6,9 +6,12 @@ public enum NoCloud {
     public struct Seed: Sendable, Equatable {
         public var metaData: String
         public var userData: String?
-        public init(metaData: String, userData: String?) {
+        /// Version 2 (netplan's format); written to /etc/lightwhale/network.yaml when it reads.
+        public var networkConfig: String?
+        public init(metaData: String, userData: String?, networkConfig: String? = nil) {
             self.metaData = metaData
             self.userData = userData
+            self.networkConfig = networkConfig
         }
     }
 
@@ -36,6 +39,15 @@ public enum NoCloud {
         }
         for pair in meta?.pairs ?? [] where !["instance-id", "local-hostname"].contains(pair.key) {
             findings.append(.init(.unknown, "meta-data: \(pair.key)", "not used by Lightwhale"))
+        }
+        if let text = seed.networkConfig, !text.allSatisfy(\.isWhitespace) {
+            do {
+                let (_, found) = try Netplan.read(text)
+                config.networkConfig = text
+                findings += found
+            } catch {
+                findings.append(.init(.refused, "network-config", error.reason + "; none of it applied"))
+            }
         }
         guard let text = seed.userData, !text.allSatisfy(\.isWhitespace) else { return (config, findings) }
         guard text.hasPrefix("#cloud-config") else {

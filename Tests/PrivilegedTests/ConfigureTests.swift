@@ -78,7 +78,7 @@ extension PrivilegedTests {
                 """)
             let claim = try s.run("claim")
             #expect(claim.mode == "degraded", "\(claim.stderr)")
-            #expect(claim.stderr.contains("config: the seed on \(seed) is refused: not applied on a degraded boot"), "\(claim.stderr)")
+            #expect(claim.stderr.contains("config: the configuration from \(seed) is refused: not applied on a degraded boot"), "\(claim.stderr)")
             let config = (try s.run("status").json["configuration"] as? [[String: Any]])?.last
             #expect(config?["state"] as? String == "refused")
         }
@@ -103,6 +103,44 @@ extension PrivilegedTests {
             #expect((try? String(contentsOfFile: s.out + "/instance", encoding: .utf8))?.contains("instance-id") == false, "boot parameters record no instance")
             let config = (try s.run("status").json["configuration"] as? [[String: Any]])?.last
             #expect(config?["source"] as? String == "the boot parameters")
+        }
+
+        @Test("ip= at boot makes the network's plan; a seed's network-config lands in /etc/lightwhale/network.yaml", .sandbox)
+        func network() throws {
+            let s = try Sandbox.get
+            try Self.accounts(s)
+            let disk = try s.attach(try s.image("disk", size: "128M", magic: true))
+            let dir = s.dir + "/seed"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try s.write(dir + "/meta-data", "instance-id: iid-net-1\n")
+            try s.write(dir + "/network-config", "version: 2\nethernets:\n  eth0: {addresses: [10.0.2.15/24], gateway4: 10.0.2.2}\nvlans:\n  v7: {id: 7, link: eth0}\n")
+            try s.write(s.dir + "/plain", "BOOT_IMAGE=/boot/vmlinuz quiet\n")
+            try s.write(s.dir + "/ip", "BOOT_IMAGE=/boot/vmlinuz ip=10.0.2.20::10.0.2.2:24::eth1:off quiet\n")
+            try s.ns(
+                """
+                lw claim claim --root "$R" --devices \(disk) --command-line $D/ip
+                cp "$R/run/lightwhale/network.plan" "$OUT/ip-plan"
+                lw configure configure --root "$R" --seed "$D/seed"
+                stat -c '%a' "$R/etc/lightwhale/network.yaml" >"$OUT/mode"
+                lw net network --root "$R" --write-plan --command-line $D/plain --json
+                cp "$R/run/lightwhale/network.plan" "$OUT/plan"
+                rm "$R/etc/lightwhale/network.yaml"
+                lw none network --root "$R" --write-plan --command-line $D/plain
+                test -e "$R/run/lightwhale/network.plan" && echo plan >"$OUT/after" || echo none >"$OUT/after"
+                """)
+            let claim = try s.run("claim")
+            #expect(claim.status == 0)
+            #expect(claim.stderr.contains("applied the configuration from the boot parameter ip="), "\(claim.stderr)")
+            let ipPlan = (try? String(contentsOfFile: s.out + "/ip-plan", encoding: .utf8)) ?? ""
+            #expect(ipPlan.contains("link 0 eth1 - - one -\nup 0\naddr 0 10.0.2.20/24\n"), "\(ipPlan)")
+            #expect(try s.run("configure").status == 0)
+            #expect((try? String(contentsOfFile: s.out + "/mode", encoding: .utf8)) == "600\n")
+            let net = try s.run("net")
+            #expect(net.status == 0 && net.json["state"] as? String == "applied", "\(net.stderr)")
+            let plan = (try? String(contentsOfFile: s.out + "/plan", encoding: .utf8)) ?? ""
+            #expect(plan.contains("link 0 eth0 - - one -\nup 0\naddr 0 10.0.2.15/24\nroute 0 default 10.0.2.2 -\nvlan 1 0 7 v7\n"), "\(plan)")
+            #expect(try s.run("none").stdout.contains("DHCP on every wired interface"))
+            #expect((try? String(contentsOfFile: s.out + "/after", encoding: .utf8)) == "none\n", "no configuration: the old plan is gone")
         }
 
         @Test("a seed applied after the claim writes the data disk's /etc and /home; a second time, nothing", .sandbox)

@@ -38,7 +38,7 @@ public struct ConfigReport: Sendable, Codable, Equatable {
         switch state {
         case .applied: head = "applied the configuration " + (instanceID.map { "of instance \($0) " } ?? "") + "from \(source)"
         case .alreadyApplied: head = "the configuration of instance \(instanceID ?? "?") on \(source) was applied at an earlier boot: nothing to do"
-        case .refused: head = "the seed on \(source) is refused: \(error ?? "?")"
+        case .refused: head = "the configuration from \(source) is refused: \(error ?? "?")"
         case .failed: head = "applying the configuration from \(source) failed (it is tried again at the next boot): \(error ?? "?")"
         }
         return [head] + applied.map { "  " + $0 } + findings.map { "  " + $0.description }

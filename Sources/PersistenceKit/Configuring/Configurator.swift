@@ -160,7 +160,7 @@ public struct Configurator {
         try write(FileWrite(path: Self.commandsPath, bytes: Array(script.utf8), mode: 0o700))
     }
 
-    /// Reads meta-data and user-data from a seed's directory (`--seed`, or the mounted volume).
+    /// Reads meta-data, user-data and network-config from a seed's directory (`--seed`, or the mounted volume).
     public static func read(directory: String) throws -> NoCloud.Seed {
         func file(_ name: String) throws -> String? {
             let p = Paths.join(directory, name)
@@ -171,7 +171,7 @@ public struct Configurator {
         }
         guard Directory.isDirectory(directory) else { throw ConfigError("no directory \(directory)") }
         guard let meta = try file("meta-data") else { throw ConfigError( "the seed has no meta-data file") }
-        return NoCloud.Seed(metaData: meta, userData: try file("user-data"))
+        return NoCloud.Seed(metaData: meta, userData: try file("user-data"), networkConfig: try file("network-config"))
     }
 
     /// Runs `body` with `device` mounted read-only at `mountPoint` (ISO 9660 or FAT), then unmounts.
