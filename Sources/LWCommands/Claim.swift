@@ -91,8 +91,10 @@ struct Claim: ParsableCommand {
             Console.error("lwctl: \(report.mode.rawValue)" + (report.dataDevice.map { " on \($0)" } ?? ""))
             // A NoCloud seed seen by the probe, then the boot parameters, into the /etc and /home just mounted.
             if !dryRun && !noMount {
+                // the disk the claim mounted: only a persistent boot writes its /etc
+                let dataDisk = report.mode == .persistent ? report.dataDevice.flatMap(LiveSystem.wholeDisk) : nil
                 Configure.atBoot(
-                    seeds: report.seeds ?? [], degraded: report.mode == .degraded, commandLine: commandLine,
+                    seeds: report.seeds ?? [], dataDisk: dataDisk, degraded: report.mode == .degraded, commandLine: commandLine,
                     root: rootOptions.absoluteRoot, log: log)
             }
             if !report.ok { throw ExitCode(1) }

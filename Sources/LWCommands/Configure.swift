@@ -61,15 +61,19 @@ struct Configure: ParsableCommand {
         }
     }
 
-    /// Claim's call at boot: the first seed, then the boot parameters (`hostname=`, `ssh_key=`),
+    /// Claim's call at boot: the opt-in's payload on the data disk, the first seed, then the boot parameters (`hostname=`, `ssh_key=`),
     /// then the network's plan for S40network (`ip=`, else /etc/lightwhale/network.yaml), each in
     /// the boot log, all in this boot's report. A degraded boot takes neither: the owner's
     /// settings are read-only or out of reach, and must not be changed behind them.
-    static func atBoot(seeds: [String], degraded: Bool, commandLine: String, root: String, log: @escaping (String) -> Void) {
+    static func atBoot(
+        seeds: [String], dataDisk: String?, degraded: Bool, commandLine: String, root: String, log: @escaping (String) -> Void
+    ) {
         let configurator = Configurator(root: root, log: log)
         let parameters = LiveSystem.read(commandLine).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let refusal = "not applied on a degraded boot (the data disk's /etc cannot be written); it is applied at the first boot that uses the data disk"
         var reports: [ConfigReport] = []
+        // the data disk's own configuration first (lwctl enable's); a seed beside it may add to it
+        if let dataDisk, let report = configurator.applyPayload(disk: dataDisk) { reports.append(report) }
         if let seed = seeds.first {
             for other in seeds.dropFirst() { log("config: \(other) is a seed too; only \(seed) is applied") }
             reports.append(degraded ? ConfigReport(source: seed, state: .refused, error: refusal) : configurator.apply(device: seed))

@@ -143,6 +143,42 @@ extension PrivilegedTests {
             #expect((try? String(contentsOfFile: s.out + "/after", encoding: .utf8)) == "none\n", "no configuration: the old plan is gone")
         }
 
+        @Test("a disk prepared by lwctl enable --authorized-keys --hostname --network is configured by its claim, and the payload erased", .sandbox)
+        func preparedDisk() throws {
+            let s = try Sandbox.get
+            try Self.accounts(s)
+            let disk = try s.attach(try s.image("disk", size: "128M"))
+            try s.write(s.dir + "/keys", "# op's keys\n\(Self.key)\n\n")
+            try s.ns(
+                """
+                lw bad enable \(disk) --yes --hostname web_1
+                dd if=\(disk) bs=28 count=1 status=none | od -c | head -1 >"$OUT/untouched"
+                lw enable enable \(disk) --yes --authorized-keys $D/keys --hostname web-1 --password-hash '$6$salt$abcdefghijklmnopqrstuv' \\
+                    --network static:10.0.2.15/24,gw=10.0.2.2,dns=10.0.2.3
+                dd if=\(disk) bs=65536 skip=1 count=1 status=none | head -c 8 >"$OUT/tag"
+                lw claim claim --root "$R" --devices \(disk)
+                cat "$R/etc/hostname" "$R/home/op/.ssh/authorized_keys" >"$OUT/files"
+                grep '^op:' "$R/etc/shadow" >"$OUT/shadow"
+                cp "$R/run/lightwhale/network.plan" "$OUT/plan"
+                dd if=\(disk) bs=65536 skip=1 count=8 status=none | tr -d '\\0' | wc -c >"$OUT/left"
+                lw status status --root "$R" --json
+                """)
+            let bad = try s.run("bad")
+            #expect(bad.status == 2 && bad.stderr.contains("not enabling: user-data: hostname: refused"), "\(bad.stderr)")
+            #expect((try? String(contentsOfFile: s.out + "/untouched", encoding: .utf8))?.contains("l   i   g   h   t") == false, "a refused configuration writes nothing")
+            #expect(try s.run("enable").status == 0)
+            #expect((try? String(contentsOfFile: s.out + "/tag", encoding: .utf8)) == "LWSEED01")
+            let claim = try s.run("claim")
+            #expect(claim.status == 0, "\(claim.stderr)")
+            #expect(claim.stderr.contains("config: applied the configuration of instance lwctl-enable-"), "\(claim.stderr)")
+            #expect((try? String(contentsOfFile: s.out + "/files", encoding: .utf8)) == "web-1\n\(Self.key)\n")
+            #expect((try? String(contentsOfFile: s.out + "/shadow", encoding: .utf8))?.hasPrefix("op:$6$salt$abcdefghijklmnopqrstuv:") == true)
+            #expect((try? String(contentsOfFile: s.out + "/plan", encoding: .utf8))?.contains("link 0 e* - - one -\nup 0\naddr 0 10.0.2.15/24\n") == true)
+            #expect((try? String(contentsOfFile: s.out + "/left", encoding: .utf8)) == "0\n", "the payload (password hash) is erased once applied")
+            let config = try s.run("status").json["configuration"] as? [[String: Any]]
+            #expect((config?.first?["source"] as? String)?.hasPrefix("the opt-in's payload on ") == true, "\(String(describing: config))")
+        }
+
         @Test("a seed applied after the claim writes the data disk's /etc and /home; a second time, nothing", .sandbox)
         func appliedOnce() throws {
             let s = try Sandbox.get
