@@ -10,8 +10,8 @@ struct Enable: ParsableCommand {
         abstract: "Mark a whole disk to be erased and used for persistence at the next boot.",
         discussion: """
             Writes the magic header `lightwhale-please-format-me` at byte 0 of DEVICE, as the guide's \
-            `echo … | sudo dd conv=notrunc of=DEVICE` does, and nothing else: the erasing happens at the \
-            next boot. Shows what is on the disk now and asks you to type its name unless --yes.
+            `echo … | sudo dd conv=notrunc of=DEVICE` does (and the configuration below, if given). \
+            Nothing is erased now: that happens at the next boot. Shows what is on the disk now and asks you to type its name unless --yes.
 
             Refuses a partition (name the whole disk), the boot medium, a mounted, swapped, held \
             (RAID/LVM/dm) or read-only disk, and disks under 64 MiB. A disk that holds Lightwhale's data \
@@ -86,16 +86,18 @@ struct Enable: ParsableCommand {
                 }
             }
             try Enabler.writeLicence(to: disk.path, payload: payload?.bytes)
-            finish(disk.path, already: false)
+            finish(disk.path, already: false, configuration: payload?.summary)
         }
     }
 
-    func finish(_ path: String, already: Bool) {
+    func finish(_ path: String, already: Bool, configuration: String? = nil) {
         let sentence = already
             ? "\(path) already carries the magic header; it will be claimed at the next boot"
-            : "\(path) now carries the magic header; reboot (or run `lwctl claim`) to claim it for persistence"
+            : "\(path) now carries the magic header\(configuration == nil ? "" : " and its configuration"); reboot (or run `lwctl claim`) to claim it for persistence"
         if output.json {
-            try? Console.json(["device": path, "result": already ? "already-enabled" : "enabled", "message": sentence])
+            var object = ["device": path, "result": already ? "already-enabled" : "enabled", "message": sentence]
+            if let configuration { object["configuration"] = configuration }
+            try? Console.json(object)
         } else {
             Console.out(sentence)
         }

@@ -55,6 +55,10 @@ struct Network: ParsableCommand {
                 guard let bytes = LiveSystem.read(check) else { throw Failure(description: "cannot read \(check)", code: Failure.usageCode) }
                 choice = Configurator.choice(reading: String(decoding: bytes, as: UTF8.self), from: check)
             } else {
+                let file = Paths.join(rootOptions.absoluteRoot, ConfigPlanner.networkPath)
+                if geteuid() != 0 && access(file, F_OK) == 0 && access(file, R_OK) != 0 {
+                    throw Failure.needsRoot(because: "\(ConfigPlanner.networkPath) is root's only")
+                }
                 let parameters = LiveSystem.read(commandLine).map { String(decoding: $0, as: UTF8.self) } ?? ""
                 choice = configurator.network(commandLine: parameters)
                 if writePlan { try configurator.writePlan(choice) }
