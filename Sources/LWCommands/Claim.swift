@@ -89,7 +89,8 @@ struct Claim: ParsableCommand {
             }
             if output.json { try Console.json(report) }
             Console.error("lwctl: \(report.mode.rawValue)" + (report.dataDevice.map { " on \($0)" } ?? ""))
-            // A NoCloud seed seen by the probe, then the boot parameters, into the /etc and /home just mounted.
+            // The opt-in's payload, a NoCloud seed seen by the probe and the boot parameters, into
+            // the /etc and /home just mounted; then the network's plan.
             if !dryRun && !noMount {
                 // the disk the claim mounted: only a persistent boot writes its /etc
                 let dataDisk = report.mode == .persistent ? report.dataDevice.flatMap(LiveSystem.wholeDisk) : nil

@@ -16,8 +16,8 @@ struct Configure: ParsableCommand {
             (name, groups, sudo, ssh_authorized_keys, passwd, lock_passwd, shell), chpasswd (crypt \
             hashes), ssh_pwauth, write_files (under /etc, /home, /var/www; text or base64) and runcmd \
             (run at the end of the boot); a network-config (version 2) is written to \
-            /etc/lightwhale/network.yaml (see `lwctl network`). Keys for op lock op's password and turn password logins over \
-            SSH off, unless ssh_pwauth or a password says otherwise. Every other key, and every value \
+            /etc/lightwhale/network.yaml (see `lwctl network`). Keys for op lock op's password and \
+            turn password logins over SSH off, unless ssh_pwauth or a password says otherwise. Every other key, and every value \
             refused, is reported, never fatal. The report: /run/lightwhale/config.json, `lwctl status`. \
             The boot parameters hostname=NAME and ssh_key="TYPE KEY COMMENT" are applied after a seed, at \
             every boot that has them. A degraded boot applies neither.
@@ -61,10 +61,11 @@ struct Configure: ParsableCommand {
         }
     }
 
-    /// Claim's call at boot: the opt-in's payload on the data disk, the first seed, then the boot parameters (`hostname=`, `ssh_key=`),
-    /// then the network's plan for S40network (`ip=`, else /etc/lightwhale/network.yaml), each in
-    /// the boot log, all in this boot's report. A degraded boot takes neither: the owner's
-    /// settings are read-only or out of reach, and must not be changed behind them.
+    /// Claim's call at boot: the opt-in's payload on the data disk, the first seed, the boot
+    /// parameters (`hostname=`, `ssh_key=`), then the network's plan for S40network (`ip=`, else
+    /// /etc/lightwhale/network.yaml), each in the boot log, all in this boot's report. A degraded
+    /// boot applies no configuration: the owner's settings are read-only or out of reach, and
+    /// must not be changed behind them.
     static func atBoot(
         seeds: [String], dataDisk: String?, degraded: Bool, commandLine: String, root: String, log: @escaping (String) -> Void
     ) {

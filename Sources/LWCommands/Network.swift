@@ -18,7 +18,7 @@ struct Network: ParsableCommand {
             With a configuration, only the interfaces it names are configured. IPv6 router \
             advertisements (SLAAC) are taken on every interface.
 
-            After editing /etc/lightwhale/network.yaml: `lwctl network --check /etc/lightwhale/network.yaml`, \
+            After editing /etc/lightwhale/network.yaml: `sudo lwctl network --check /etc/lightwhale/network.yaml`, \
             then `sudo /etc/init.d/S40network restart` (it runs `lwctl network --write-plan`).
 
             Exit status: 0 when the configuration can be used (or none is given); 1 when it is refused; 2 on bad arguments.
@@ -50,15 +50,15 @@ struct Network: ParsableCommand {
         try reporting {
             if writePlan && geteuid() != 0 { throw Failure.needsRoot(because: "it writes \(Configurator.networkPlanPath)") }
             let configurator = Configurator(root: rootOptions.absoluteRoot, log: { Console.error("lwctl: " + $0.printable()) })
+            let file = check ?? Paths.join(rootOptions.absoluteRoot, ConfigPlanner.networkPath)
+            if geteuid() != 0 && access(file, F_OK) == 0 && access(file, R_OK) != 0 {
+                throw Failure.needsRoot(because: "\(check ?? ConfigPlanner.networkPath) is root's only")
+            }
             let choice: NetworkChoice?
             if let check {
                 guard let bytes = LiveSystem.read(check) else { throw Failure(description: "cannot read \(check)", code: Failure.usageCode) }
                 choice = Configurator.choice(reading: String(decoding: bytes, as: UTF8.self), from: check)
             } else {
-                let file = Paths.join(rootOptions.absoluteRoot, ConfigPlanner.networkPath)
-                if geteuid() != 0 && access(file, F_OK) == 0 && access(file, R_OK) != 0 {
-                    throw Failure.needsRoot(because: "\(ConfigPlanner.networkPath) is root's only")
-                }
                 let parameters = LiveSystem.read(commandLine).map { String(decoding: $0, as: UTF8.self) } ?? ""
                 choice = configurator.network(commandLine: parameters)
                 if writePlan { try configurator.writePlan(choice) }
