@@ -2,9 +2,10 @@
 // neither an NTP server nor python, and QEMU's user network takes the guest's 10.0.2.2:123 to the
 // host's 127.0.0.1:123. It answers every client request (mode 3) with a server reply (mode 4,
 // stratum 1) carrying this host's clock, and prints a line per request, so that a test can also
-// tell that a guest asked nothing.
+// tell that a guest asked nothing. --offset serves the host's clock plus SECONDS: a time only this
+// server can have given the guest.
 //
-//   lwtest-ntpd [--address 127.0.0.1] [--port 123]
+//   lwtest-ntpd [--address 127.0.0.1] [--port 123] [--offset SECONDS]
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,13 +26,15 @@ func errorText(_ e: Int32) -> String { String(cString: strerror(e)) }
 
 var address = "127.0.0.1"
 var port: UInt16 = 123
+var offset: Int64 = 0
 var args = CommandLine.arguments.dropFirst()
 while let option = args.popFirst() {
     guard let value = args.popFirst() else { fail("\(option) needs a value") }
     switch option {
     case "--address": address = value
     case "--port": port = UInt16(value) ?? { fail("--port: not a port: \(value)") }()
-    default: fail("unknown option \(option) (usage: lwtest-ntpd [--address ADDR] [--port PORT])")
+    case "--offset": offset = Int64(value) ?? { fail("--offset: not whole seconds: \(value)") }()
+    default: fail("unknown option \(option) (usage: lwtest-ntpd [--address ADDR] [--port PORT] [--offset SECONDS])")
     }
 }
 
@@ -54,11 +57,11 @@ if bound != 0 {
 }
 say("lwtest-ntpd: answering on \(address):\(port)")
 
-/// NTP's 64-bit time stamp (seconds since 1900, and a binary fraction) of CLOCK_REALTIME.
-func now() -> [UInt8] {
+/// NTP's 64-bit time stamp (seconds since 1900, and a binary fraction) of CLOCK_REALTIME plus the offset.
+func now(_ offset: Int64) -> [UInt8] {
     var ts = timespec()
     clock_gettime(CLOCK_REALTIME, &ts)
-    let seconds = UInt32(truncatingIfNeeded: Int64(ts.tv_sec) + 2_208_988_800)
+    let seconds = UInt32(truncatingIfNeeded: Int64(ts.tv_sec) + offset + 2_208_988_800)
     let fraction = UInt32(truncatingIfNeeded: (UInt64(ts.tv_nsec) << 32) / 1_000_000_000)
     return bytes(seconds) + bytes(fraction)
 }
@@ -73,7 +76,7 @@ while true {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, buf.baseAddress, buf.count, 0, $0, &peerSize) }
         }
     }
-    let received = now()
+    let received = now(offset)
     if n < 0 {
         if errno == EINTR { continue }
         fail("recvfrom: \(errorText(errno))")
@@ -96,7 +99,7 @@ while true {
     reply[16...23] = received[...]         // reference time
     reply[24...31] = request[40...47]      // originate: the client's transmit time
     reply[32...39] = received[...]
-    reply[40...47] = now()[...]
+    reply[40...47] = now(offset)[...]
     let sent = reply.withUnsafeBytes { buf in
         withUnsafePointer(to: &peer) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, buf.baseAddress, buf.count, 0, $0, peerSize) }
