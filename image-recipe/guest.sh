@@ -51,6 +51,10 @@ ovmf_pair() {
 #   --ssh PORT --http PORT  host ports forwarded to the guest's 22 and 80 (virtio NIC, user
 #                         networking); without either: no NIC of ours, QEMU's default
 #   --bind ADDR           the host address the forwards listen on (default 127.0.0.1; "" = all)
+#   --restrict on|off     on (default): the guest reaches nothing beyond QEMU's own DHCP (no DNS,
+#                         no host, no internet; the forwards still work), so that a test guest's
+#                         default NTP pool, DNS or registry never leaves this machine. off: QEMU's
+#                         user network as is (10.0.2.2 is the host's loopback, 10.0.2.3 its DNS)
 #   --serial stdio|mon:stdio|pipe:PATH|file:PATH
 #                         the serial console (default: none); mon:stdio also carries the monitor
 #                         (Ctrl-A c, Ctrl-A x quits)
@@ -59,7 +63,7 @@ ovmf_pair() {
 #   --no-reboot           QEMU exits when the guest resets
 #   --no-rng              no virtio-rng device (default: one, the guest's entropy)
 qemu_cmdline() {
-    local firmware=bios vars= iso= media=virtio smp=2 mem=2G ssh= http= bind=127.0.0.1 serial=
+    local firmware=bios vars= iso= media=virtio smp=2 mem=2G ssh= http= bind=127.0.0.1 serial= restrict=on
     local monitor= kernel= initrd= append= noreboot= rng=1 code ovmf_vars fwd
     local drives=() extra=() d
     unset QEMU_CMD
@@ -81,6 +85,7 @@ qemu_cmdline() {
             --ssh) ssh=$2 ;;
             --http) http=$2 ;;
             --bind) bind=$2 ;;
+            --restrict) restrict=$2 ;;
             --serial) serial=$2 ;;
             --monitor) monitor=$2 ;;
             --kernel) kernel=$2 ;;
@@ -117,7 +122,11 @@ qemu_cmdline() {
     [ -z "$noreboot" ] || cmd+=(-no-reboot)
     [ -z "$rng" ] || cmd+=(-device virtio-rng-pci)
     if [ -n "$ssh$http" ]; then
-        fwd=user
+        case $restrict in
+            on) fwd=user,restrict=on ;;
+            off) fwd=user ;;
+            *) echo "qemu_cmdline: --restrict on or off, not '$restrict'" >&2; return 2 ;;
+        esac
         [ -z "$ssh" ] || fwd+=",hostfwd=tcp:$bind:$ssh-:22"
         [ -z "$http" ] || fwd+=",hostfwd=tcp:$bind:$http-:80"
         cmd+=(-net nic,model=virtio -net "$fwd")

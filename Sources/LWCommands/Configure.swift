@@ -14,10 +14,12 @@ struct Configure: ParsableCommand {
             mounting persistence, so with a data disk it is applied once: the instance-id is recorded in \
             /etc/lightwhale/instance-id. Applied: hostname, fqdn, ssh_authorized_keys (op's), users \
             (name, groups, sudo, ssh_authorized_keys, passwd, lock_passwd, shell), chpasswd (crypt \
-            hashes), ssh_pwauth, write_files (under /etc, /home, /var/www; text or base64) and runcmd \
-            (run at the end of the boot); a network-config (version 2) is written to \
-            /etc/lightwhale/network.yaml (see `lwctl network`). Keys for op lock op's password and \
-            turn password logins over SSH off, unless ssh_pwauth or a password says otherwise. Every other key, and every value \
+            hashes), ssh_pwauth, write_files (under /etc, /home, /var/www; text or base64), ntp (servers, \
+            pools, enabled: false; for chrony, in /etc/chrony/sources.d), timezone (a zone of \
+            /usr/share/zoneinfo, such as Europe/Copenhagen) and runcmd (run at the end of the boot); a \
+            network-config (version 2) is written to /etc/lightwhale/network.yaml (see `lwctl network`). \
+            Keys for op lock op's password and turn password logins over SSH off, unless ssh_pwauth or a \
+            password says otherwise. Every other key, and every value \
             refused, is reported, never fatal. The report: /run/lightwhale/config.json, `lwctl status`. \
             The boot parameters hostname=NAME and ssh_key="TYPE KEY COMMENT" are applied after a seed, at \
             every boot that has them. A degraded boot applies neither.

@@ -16,6 +16,10 @@ public struct CloudConfig: Sendable, Codable, Equatable {
     public var files: [File] = []
     /// `runcmd`: each entry one shell command line.
     public var commands: [String] = []
+    /// `ntp`: nil leaves the image's (DHCP's servers, else a default pool).
+    public var ntp: NTP?
+    /// `timezone`: an IANA zone name (`Europe/Copenhagen`); nil leaves UTC.
+    public var timezone: String?
     /// The seed's `network-config` (version 2), as written: it was read without a refusal.
     public var networkConfig: String?
 
@@ -40,6 +44,18 @@ public struct CloudConfig: Sendable, Codable, Equatable {
         public var user: String
         public var hash: String
         public init(user: String, hash: String) { self.user = user; self.hash = hash }
+    }
+
+    public struct NTP: Sendable, Codable, Equatable {
+        public var servers: [String] = []
+        public var pools: [String] = []
+        /// `enabled: false`: no NTP client runs.
+        public var enabled: Bool = true
+        public init(servers: [String] = [], pools: [String] = [], enabled: Bool = true) {
+            self.servers = servers
+            self.pools = pools
+            self.enabled = enabled
+        }
     }
 
     public struct File: Sendable, Codable, Equatable {

@@ -6,13 +6,17 @@ public struct SystemFiles: Sendable, Equatable {
     public var hosts: String
     /// Each user's `~/.ssh/authorized_keys` as it is (absent: none yet).
     public var authorizedKeys: [String: String]
+    /// The configuration's time zone, if the image's tzdata has it (a file under
+    /// /usr/share/zoneinfo).
+    public var zones: Set<String>
 
-    public init(passwd: String, group: String, shadow: String, hosts: String, authorizedKeys: [String: String] = [:]) {
+    public init(passwd: String, group: String, shadow: String, hosts: String, authorizedKeys: [String: String] = [:], zones: Set<String> = []) {
         self.passwd = passwd
         self.group = group
         self.shadow = shadow
         self.hosts = hosts
         self.authorizedKeys = authorizedKeys
+        self.zones = zones
     }
 
     /// name → (uid, gid, home) from /etc/passwd.
@@ -46,6 +50,8 @@ public struct FileWrite: Sendable, Equatable, Codable {
     public var append: Bool
     /// A directory (made if missing, then given the owner and mode), not a file.
     public var directory: Bool = false
+    /// A symbolic link to this target (replacing what is there), not a file.
+    public var link: String?
 
     public init(path: String, bytes: [UInt8], mode: UInt32, uid: UInt32 = 0, gid: UInt32 = 0, append: Bool = false) {
         self.path = path
@@ -179,6 +185,8 @@ public enum ConfigPlanner {
             plan.writes.append(FileWrite(path: sshdPath, bytes: Array(text.utf8), mode: 0o644))
             plan.applied.append("password logins over SSH \(logins ? "on" : "off")")
         }
+
+        planClock(config, files: files, into: &plan)
 
         for file in config.files {
             let parts = file.owner.split(separator: ":").map(String.init)

@@ -98,6 +98,8 @@ struct UserData {
         case "chpasswd": readChpasswd(value)
         case "write_files": readFiles(value)
         case "runcmd": readCommands(value)
+        case "ntp": readNTP(value)
+        case "timezone": readTimezone(value)
         default:
             unknown(key, "not a key Lightwhale applies")
         }

@@ -228,6 +228,38 @@ extension PrivilegedTests {
             #expect(config?["state"] as? String == "already-applied")
         }
 
+        @Test("ntp and timezone: chrony's sources file, /etc/localtime a link into zoneinfo; a zone the image lacks is refused", .sandbox)
+        func clock() throws {
+            let s = try Sandbox.get
+            try Self.accounts(s)
+            try FileManager.default.createDirectory(atPath: s.root + "/usr/share/zoneinfo/Europe", withIntermediateDirectories: true)
+            try s.write(s.root + "/usr/share/zoneinfo/Europe/Copenhagen", "TZif2 (a stand-in)\n")
+            try s.sh("ln -sfn /usr/share/zoneinfo/Etc/UTC \(s.root)/etc/localtime")
+            for (name, zone) in [("seed", "Europe/Copenhagen"), ("mars", "Mars/Olympus")] {
+                let dir = s.dir + "/" + name
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                try s.write(dir + "/meta-data", "instance-id: iid-\(name)\n")
+                try s.write(dir + "/user-data", "#cloud-config\nntp:\n  servers: [10.0.2.2]\n  enabled: false\ntimezone: \(zone)\n")
+            }
+            try s.ns(
+                """
+                lw first configure --root "$R" --seed "$D/seed"
+                readlink "$R/etc/localtime" >"$OUT/localtime"
+                cat "$R/etc/timezone" "$R/etc/chrony/sources.d/lightwhale-config.sources" "$R/etc/lightwhale/ntp-off" >"$OUT/files"
+                lw mars configure --root "$R" --seed "$D/mars"
+                readlink "$R/etc/localtime" >"$OUT/localtime2"
+                """)
+            let read = { (name: String) in (try? String(contentsOfFile: s.out + "/" + name, encoding: .utf8)) ?? "" }
+            let first = try s.run("first")
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(read("localtime") == "/usr/share/zoneinfo/Europe/Copenhagen\n")
+            #expect(read("files").hasPrefix("Europe/Copenhagen\n# From the configuration (iid-seed): ntp.servers and ntp.pools\nserver 10.0.2.2 iburst\n# From"))
+            #expect(first.stderr.contains("lwctl: config:   NTP client off"), "\(first.stderr)")
+            let mars = try s.run("mars")
+            #expect(mars.stderr.contains("user-data: timezone: refused (no zone 'Mars/Olympus' in the image's /usr/share/zoneinfo)"), "\(mars.stderr)")
+            #expect(read("localtime2") == "/usr/share/zoneinfo/Europe/Copenhagen\n", "the refused zone changed nothing")
+        }
+
         @Test("lwctl configure: --dry-run writes nothing; a seed without instance-id is refused, exit 1", .sandbox)
         func dryRunAndRefusal() throws {
             let s = try Sandbox.get

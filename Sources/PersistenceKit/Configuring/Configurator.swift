@@ -112,6 +112,10 @@ public struct Configurator {
         for (name, account) in files.accounts {
             if let keys = TextFile.read(path(account.home + "/.ssh/authorized_keys")) { files.authorizedKeys[name] = keys }
         }
+        if let zone = config.timezone {
+            var st = stat()
+            if stat(path(ConfigPlanner.zoneinfo + "/" + zone), &st) == 0, st.st_mode & S_IFMT == S_IFREG { files.zones.insert(zone) }
+        }
         return files
     }
 
@@ -130,6 +134,13 @@ public struct Configurator {
         let target = path(w.path)
         let parent = String(target[..<(target.lastIndex(of: "/") ?? target.startIndex)])
         try Directory.create(parent.isEmpty ? "/" : parent)
+        if let link = w.link {
+            let temporary = parent + "/.lightwhale-config.tmp"
+            unlink(temporary)
+            try retrying("symlink", temporary) { symlink(link, temporary) }
+            try retrying("rename", target) { rename(temporary, target) }
+            return
+        }
         if w.directory {
             try Directory.create(target, mode: mode_t(w.mode))
             try retrying("chown", target) { chown(target, w.uid, w.gid) }
