@@ -36,8 +36,8 @@ let package = Package(
         // Mutated disk images through the probe and the planner: libFuzzer's target under bench/fuzz
         // (-DFUZZING), otherwise the replay of Fixtures/fuzz that scripts/test runs.
         .executableTarget(name: "lwfuzz", dependencies: ["PersistenceKit"]),
-        // The acceptance suite's NTP server on the host (acceptance/10-clock): no host package has one.
-        .executableTarget(name: "lwtest-ntpd"),
+        // The acceptance suite's NTP and DNS servers on the host (10-clock, 09-network): no host package has them.
+        .executableTarget(name: "lwtest-udpd"),
         // Builders for inventories and plans, shared by the pure tests and the pipeline's.
         .target(name: "PlanningBuilders", dependencies: ["PersistenceCore"], path: "Tests/PlanningBuilders"),
         .testTarget(name: "PlanningTests", dependencies: ["PersistenceCore", "PlanningBuilders"]),

@@ -13,8 +13,10 @@ WORK=$(mktemp -d "/tmp/lightwhale-acc.XXXXXX")
 RESULTS=${RESULTS:-$WORK/results}
 VM_DIR=$WORK
 
+UDP_PIDS=
 cleanup() {
     vm_kill
+    [ -z "$UDP_PIDS" ] || kill $UDP_PIDS 2>/dev/null || true
     if [ "${KEEP_WORK:-}" = 1 ]; then echo "work dir kept: $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -151,6 +153,28 @@ http_image() {
 # Copy a file into the guest's home.
 vm_put() { sshpass -p "${OP_PASSWORD:-opsecret}" scp -P "$SSH_PORT" "${SSH_OPTS[@]}" -o PreferredAuthentications=password -o PubkeyAuthentication=no "$1" "op@127.0.0.1:$2" 2>/dev/null ||
     scp -P "$SSH_PORT" "${SSH_OPTS[@]}" -o BatchMode=yes -i "$WORK/id_ed25519" "$1" "op@127.0.0.1:$2"; }
+
+# udp_server PROTO LOG [OPTION...]: the scenario's own server on the host's loopback (lwtest-udpd:
+# ntp on 127.0.0.1:123, dns on 127.0.0.1:53; a guest whose network is not restricted reaches it as
+# 10.0.2.2), its lines in LOG, stopped with the scenario.
+udp_server() {
+    local proto=$1 log=$2 scratch=${SWIFT_SCRATCH:-$TOP/.build} bin pid
+    shift 2
+    "$TOP/scripts/swift-deps"
+    swift build --package-path "$TOP" --scratch-path "$scratch" --product lwtest-udpd >"$WORK/udpd-build.log" 2>&1 ||
+        fail "lwtest-udpd" "swift build --product lwtest-udpd succeeds" "$(tail -5 "$WORK/udpd-build.log")"
+    bin=$(swift build --package-path "$TOP" --scratch-path "$scratch" --show-bin-path)/lwtest-udpd
+    "$bin" "$proto" "$@" >"$log" 2>&1 &
+    pid=$!
+    UDP_PIDS+=" $pid"
+    # (not wait_until: it gives up while no VM runs)
+    for _ in $(seq 50); do
+        grep -q 'answering on' "$log" && return 0
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.2
+    done
+    fail "the test's $proto server" "lwtest-udpd $proto answering on the host's loopback" "$(cat "$log")"
+}
 
 need_iso() {
     [ -f "$ISO" ] || make -C "$TOP" image
