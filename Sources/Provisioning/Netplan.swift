@@ -17,7 +17,8 @@ public enum Netplan {
             throw .init(reason: version == "1" ? "version 1: only version 2 (netplan's format) is read" : "no 'version: 2'")
         }
         var reader = NetplanReader()
-        for pair in body { reader.read(pair) }
+        // ethernets first, wherever the file has them: a VLAN names one as its link
+        for pair in body.filter({ $0.key == "ethernets" }) + body.filter({ $0.key != "ethernets" }) { reader.read(pair) }
         return (reader.config, reader.findings)
     }
 }
@@ -56,7 +57,7 @@ struct NetplanReader {
         }
         if vlan {
             guard let parent = item.value["link"]?.text, config.links.contains(where: { $0.id == parent && $0.vlan == nil }) else {
-                return refuse("\(place).link", "not one of the ethernets above; \(item.key) is not configured")
+                return refuse("\(place).link", "not one of the ethernets; \(item.key) is not configured")
             }
             guard let text = item.value["id"]?.text, let tag = Int(text), (1...4094).contains(tag) else {
                 return refuse("\(place).id", "not a VLAN id from 1 to 4094; \(item.key) is not configured")

@@ -54,6 +54,11 @@ import Testing
         #expect(config.summary.first == "lan: matching mac 52:54:00:ab:cd:01, named lan0, 10.0.2.15/24 fec0::15/64, default via 10.0.2.2, 192.168.50.0/24 via 10.0.2.9, mtu 1400")
     }
 
+    @Test func vlansBeforeTheirEthernetInTheFile() throws {
+        let (config, findings) = try Netplan.read("version: 2\nvlans:\n  v9: {id: 9, link: eth0}\nethernets:\n  eth0: {dhcp4: true}\n")
+        #expect(findings.isEmpty && config.links.map(\.id) == ["eth0", "v9"])
+    }
+
     @Test func theKeysAtTheTopToo() throws {
         let (config, _) = try Netplan.read("version: 2\nethernets:\n  eth0: {dhcp4: true}\n")
         #expect(config.links == [{ var l = NetworkConfig.Link(id: "eth0"); l.dhcp4 = true; return l }()])
@@ -109,8 +114,9 @@ import Testing
             wifis: {wlan0: {}}
             """)
         #expect(config.links.map(\.id) == ["eth0"])
+        // ethernets are read first
         #expect(findings.map(\.place) == [
-            "network-config: renderer", "network-config: ethernets.eth0.dhcp6", "network-config: ethernets.eth0.wakeonlan",
+            "network-config: ethernets.eth0.dhcp6", "network-config: ethernets.eth0.wakeonlan", "network-config: renderer",
             "network-config: vlans.v5.link", "network-config: vlans.v6.id", "network-config: bonds", "network-config: wifis",
         ])
         #expect(findings.filter { $0.kind == .refused }.map(\.place) == ["network-config: vlans.v5.link", "network-config: vlans.v6.id"])
