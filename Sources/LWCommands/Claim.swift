@@ -99,6 +99,15 @@ struct Claim: ParsableCommand {
                     root: rootOptions.absoluteRoot, log: log)
             }
             if !report.ok { throw ExitCode(1) }
+            if !dryRun && !noMount {
+                // The banner's mode as `lwctl status --brief` says it now: S90motd then starts no
+                // lwctl of its own at boot (~0.5 s of CPU under emulation, while sshd and Docker
+                // start). Only a claim that succeeded: /init falls back after one that did not.
+                let mode = LiveSystem.status(policy: policy).mode.rawValue
+                do { try LiveSystem.write(policy.modePath, Array((mode + "\n").utf8)) } catch {
+                    log("warning: could not write \(policy.modePath): \(error)")
+                }
+            }
         }
     }
 

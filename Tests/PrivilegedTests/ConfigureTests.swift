@@ -59,6 +59,8 @@ extension PrivilegedTests {
             #expect(claim.mode == "persistent")
             #expect(claim.json["seeds"] as? [String] == [seed])
             #expect(claim.stderr.contains("lwctl: config: "), "the claim went on to the seed: \(claim.stderr)")
+            // the login banner's mode, as `lwctl status --brief` says it (S90motd reads it at boot)
+            #expect((try? String(contentsOfFile: s.root + "/run/lightwhale/mode", encoding: .utf8)) == "persistent\n")
         }
 
         @Test("a degraded boot applies no seed, and says why", .sandbox)

@@ -42,6 +42,8 @@ public struct Policy: Sendable, Equatable {
     public var dataMountPoint: String { Paths.join(root, "mnt/lightwhale-data") }
     public var dockerDataRoot: String { Paths.join(dataMountPoint, "docker") }
     public var reportPath: String { Paths.join(root, "run/lightwhale/claim.json") }
+    /// The mode in one word (`lwctl status --brief`), for the login banner.
+    public var modePath: String { Paths.join(root, "run/lightwhale/mode") }
     /// Where a degraded boot mounts a damaged data file system read-only (the tmpfs takes
     /// `dataMountPoint`, which Docker writes).
     public var readOnlyDataMountPoint: String { Paths.join(root, "run/lightwhale/read-only-data") }
