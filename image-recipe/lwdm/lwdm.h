@@ -1,7 +1,7 @@
 // What lwdm.swift needs of C: the kernel's loop and device-mapper interfaces, and the calls Swift
 // cannot make itself (variadic ones, and the ioctl numbers, which are macros).
 //
-// Declared by glibc's headers (they come with the kernel's), linked with musl's libc.a (55 KB
+// Declared by glibc's headers (they come with the kernel's), linked with musl's libc.a (80 KB
 // where glibc's static library makes 0.7 MB, in an initrd every boot unpacks): the functions used
 // here and by Embedded Swift's runtime (open, close, ioctl, dprintf, strerror, exit,
 // __errno_location, posix_memalign, free, putchar, mem*) have the same ABI in both.
