@@ -6,10 +6,12 @@ let package = Package(
     products: [
         .library(name: "PersistenceKit", targets: ["PersistenceKit"]),
         .executable(name: "lwctl", targets: ["lwctl"]),
+        .executable(name: "lwsign", targets: ["lwsign"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.0"),
     ],
     targets: [
         // One thin module per C library: a modulemap and a shim header, nothing else.
@@ -23,16 +25,21 @@ let package = Package(
         // Configuration before the first boot (cloud-init's NoCloud seed): YAML read by libyaml into
         // values, and the plan of what to write, as pure functions; no I/O.
         .target(name: "Provisioning", dependencies: ["CYaml"]),
+        // Signed images and staged versions (`lwctl update`): the manifest, its Ed25519 signature
+        // and the decisions, as values and pure functions; swift-crypto does the cryptography.
+        .target(name: "Updating", dependencies: ["PersistenceCore", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "PersistenceKit",
             dependencies: [
-                "PersistenceCore", "Provisioning", "CBlkid", "CFdisk", "CExt2fs", .product(name: "SystemPackage", package: "swift-system"),
+                "PersistenceCore", "Provisioning", "Updating", "CBlkid", "CFdisk", "CExt2fs", .product(name: "SystemPackage", package: "swift-system"),
             ]),
         .target(
             name: "LWCommands",
-            dependencies: ["PersistenceKit", "Provisioning", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["PersistenceKit", "Provisioning", "Updating", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "lwctl", dependencies: ["LWCommands"]),
+        // The build's signer: makes the update key pair and signs an image's manifest.
+        .executableTarget(name: "lwsign", dependencies: ["Updating", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Mutated disk images through the probe and the planner: libFuzzer's target under bench/fuzz
         // (-DFUZZING), otherwise the replay of Fixtures/fuzz that scripts/test runs.
         .executableTarget(name: "lwfuzz", dependencies: ["PersistenceKit"]),
@@ -42,6 +49,7 @@ let package = Package(
         .target(name: "PlanningBuilders", dependencies: ["PersistenceCore"], path: "Tests/PlanningBuilders"),
         .testTarget(name: "PlanningTests", dependencies: ["PersistenceCore", "PlanningBuilders"]),
         .testTarget(name: "ProvisioningTests", dependencies: ["Provisioning"]),
+        .testTarget(name: "UpdatingTests", dependencies: ["Updating"]),
         .testTarget(
             name: "PipelineTests",
             dependencies: ["PersistenceKit", "PlanningBuilders", .product(name: "SystemPackage", package: "swift-system")]),

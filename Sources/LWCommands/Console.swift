@@ -13,6 +13,9 @@ enum Console {
         put(terminator ? text + "\n" : text, fd: 2)
     }
 
+    /// A progress line on a terminal, rewritten in place (carriage return, clear to its end).
+    static func progress(_ s: String) { put("\r\u{1B}[K" + s.printable(), fd: 2) }
+
     /// write(2) directly: stdio's FILE globals are shared mutable state to Swift 6.
     private static func put(_ s: String, fd: Int32) {
         var bytes = Array(s.utf8)[...]

@@ -17,9 +17,14 @@ public enum Repo {
 
     /// The real `lwctl`: `$LWCTL`, else next to the test bundle (`swift build` puts it in the same
     /// directory as `<Package>PackageTests.xctest`), else one or two levels up.
-    public static func lwctl() throws -> String {
-        if let env = ProcessInfo.processInfo.environment["LWCTL"], !env.isEmpty {
-            guard access(env, X_OK) == 0 else { throw HarnessError("LWCTL=\(env) is not an executable file") }
+    public static func lwctl() throws -> String { try built("lwctl", environment: "LWCTL") }
+
+    /// The release tool that signs images for `lwctl update`, found as `lwctl` is.
+    public static func lwsign() throws -> String { try built("lwsign", environment: "LWSIGN") }
+
+    private static func built(_ name: String, environment: String) throws -> String {
+        if let env = ProcessInfo.processInfo.environment[environment], !env.isEmpty {
+            guard access(env, X_OK) == 0 else { throw HarnessError("\(environment)=\(env) is not an executable file") }
             return env
         }
         var starts: [String] = []
@@ -29,7 +34,7 @@ public enum Repo {
         for start in starts {
             var dir = URL(fileURLWithPath: start).standardizedFileURL.deletingLastPathComponent()
             for _ in 0..<3 {
-                candidates.append(dir.appendingPathComponent("lwctl").path)
+                candidates.append(dir.appendingPathComponent(name).path)
                 dir.deleteLastPathComponent()
             }
         }
@@ -40,7 +45,7 @@ public enum Repo {
             return found
         }
         throw HarnessError(
-            "lwctl not found (looked in \(candidates.joined(separator: ", "))): run `swift build` first, or set LWCTL=/path/to/lwctl")
+            "\(name) not found (looked in \(candidates.joined(separator: ", "))): run `swift build` first, or set \(environment)=/path/to/\(name)")
     }
 }
 

@@ -206,9 +206,10 @@ public final class Sandbox: @unchecked Sendable {
         lw() {
             local name=$1; shift
             # I7: a claim never hangs; a stuck one fails the test (status 124/137) instead of CI.
-            timeout -k 5 120 "$LW" "$@" >"$OUT/$name.json" 2>"$OUT/$name.err"
-            echo $? >"$OUT/$name.rc"
-            return 0
+            # A failing lwctl is a result to look at, not the end of a `set -e` script.
+            local rc=0
+            timeout -k 5 120 "$LW" "$@" >"$OUT/$name.json" 2>"$OUT/$name.err" || rc=$?
+            echo $rc >"$OUT/$name.rc"
         }
         lw_mounts() { cat /proc/self/mountinfo >"$OUT/$1.mountinfo"; }
         """#

@@ -100,6 +100,13 @@ enum TextFile {
         }
         try retrying("fsync", path) { fsync(fd) }
     }
+
+    /// Replaces `path` whole or not at all: a synced temporary file renamed over it.
+    static func replace(_ path: String, _ bytes: [UInt8]) throws {
+        try write(path + ".new", bytes)
+        try retrying("rename", path + ".new") { rename(path + ".new", path) }
+        if let slash = path.lastIndex(of: "/") { try Directory.sync(String(path[..<slash])) }
+    }
 }
 
 extension String {
@@ -139,6 +146,36 @@ enum Directory {
         let parent = path.split(separator: "/", omittingEmptySubsequences: true).dropLast().joined(separator: "/")
         if !parent.isEmpty { try create("/" + parent, mode: mode) }
         if mkdir(path, mode) != 0 && errno != EEXIST { throw SystemError.errno("create directory", path) }
+    }
+
+    /// fsync of a directory: makes the names created or renamed in it durable.
+    static func sync(_ path: String) throws {
+        let fd = try retrying("open directory", path) { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        defer { close(fd) }
+        try retrying("fsync", path) { fsync(fd) }
+    }
+
+    /// `rm -rf`, never following a symbolic link out of the tree.
+    static func removeTree(_ path: String) throws {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            for name in list(path) { try removeTree(path + "/" + name) }
+            try retrying("remove directory", path) { rmdir(path) }
+        } else {
+            try retrying("remove", path) { unlink(path) }
+        }
+    }
+
+    /// The bytes of the regular files under `path` (`du --apparent-size`, links not followed).
+    static func treeSize(_ path: String) -> UInt64 {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return 0 }
+        switch st.st_mode & S_IFMT {
+        case S_IFDIR: return list(path).reduce(0) { $0 + treeSize(path + "/" + $1) }
+        case S_IFREG: return UInt64(st.st_size)
+        default: return 0
+        }
     }
 
     static func resolve(_ path: String) -> String? {

@@ -1,0 +1,94 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import PersistenceKit
+import Updating
+
+struct Update: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Stage a signed Lightwhale image on the data disk, to be booted next.",
+        discussion: """
+            IMAGE is a Lightwhale ISO file (as downloaded), or a CD or disk holding one. Its manifest \
+            (lightwhale/manifest.json) must be signed by the key this system was built to trust \
+            (/usr/lib/lightwhale/update.pub); the kernel, initrd and root images it names are copied \
+            to /mnt/lightwhale-data/lightwhale/updates/VERSION/, each checked against its signed size \
+            and SHA-256 as it is copied. The boot medium is never written, so it stays the known-good \
+            way back.
+
+            Refused, with nothing written: an unsigned image, one signed by another key or altered \
+            after signing, a file that does not match the manifest, a version not newer than this \
+            one (unless --allow-downgrade), a system that is not persistent (volatile or degraded: \
+            there is no data disk to stage on), and too little room (the files plus 64 MiB). An \
+            earlier staged version and an interrupted staging are removed first.
+            """)
+
+    @Argument(help: ArgumentHelp("The Lightwhale ISO to stage (a file, or a device holding it).", valueName: "image"))
+    var image: String
+    @Flag(name: .long, help: "Stage even if the image is not newer than the running version.")
+    var allowDowngrade = false
+    @OptionGroup var rootOptions: RootOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try reporting {
+            guard geteuid() == 0 else { throw Failure.needsRoot(because: "it writes the data disk") }
+            let meter = Meter(enabled: LiveSystem.isTerminal(2) && !output.json)
+            let result: Stager.Result
+            do {
+                result = try Stager.stage(image: image, root: rootOptions.absoluteRoot, allowDowngrade: allowDowngrade) {
+                    meter.show($0, done: $1, total: $2, seconds: $3)
+                }
+            } catch {
+                meter.end()
+                // A refusal names its rule; anything else (an unreadable image, a full disk) failed.
+                let refusal = (error as? UpdateError).map { Refusal(result: "refused", code: $0.code, message: $0.description) }
+                if output.json { try? Console.json(refusal ?? Refusal(result: "failed", code: "failed", message: "\(error)")) }
+                throw Failure(description: "not staging \(image): \(error)")
+            }
+            meter.end()
+            if output.json {
+                try Console.json(result)
+            } else {
+                for d in result.discarded { Console.error("removed the earlier staging \(d)") }
+                Console.out(
+                    "staged Lightwhale \(result.version) (running \(result.running)): \(Bytes(result.bytes)) checked and copied in "
+                        + String(format1: result.seconds) + " s to \(result.directory)")
+            }
+        }
+    }
+
+    struct Refusal: Encodable {
+        var result: String
+        var code: String
+        var message: String
+    }
+}
+
+/// One line on a terminal, rewritten as bytes are copied: what, how much, how fast.
+final class Meter {
+    let enabled: Bool
+    private var shown = false
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func show(_ what: String, done: UInt64, total: UInt64, seconds: Double) {
+        guard enabled else { return }
+        let rate = seconds > 0 ? Double(done) / seconds / 1_048_576 : 0
+        Console.progress("\(what): \(done >> 20) of \(total >> 20) MiB, " + String(format1: rate) + " MiB/s")
+        shown = true
+    }
+
+    func end() {
+        if shown { Console.error("") }
+        shown = false
+    }
+}
+
+extension String {
+    /// One decimal, without Foundation's String(format:).
+    init(format1 x: Double) {
+        let tenths = Int((x * 10).rounded())
+        self = "\(tenths / 10).\(abs(tenths % 10))"
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import TestSupport
+import Testing
+
+extension PrivilegedTests {
+    /// `lwctl update` on real ISO images (xorriso, as the build makes them) and a claimed data
+    /// disk: what is staged, and that every refusal leaves the data disk as it was.
+    @Suite("Update: staging a signed image")
+    struct UpdateStaging {
+        /// The running system (2.1.3, trusting `$D/trusted.key`), a second key, and a signed 2.2.0 image tree.
+        static let setup = #"""
+            set -e
+            mkdir -p "$R/usr/lib/lightwhale" "$D/tree/boot"
+            printf 'NAME=Lightwhale\nVERSION=2.1.3\n' >"$R/etc/lightwhale-release"
+            "$LWSIGN" keygen "$D/trusted.key"
+            "$LWSIGN" public "$D/trusted.key" "$R/usr/lib/lightwhale/update.pub"
+            "$LWSIGN" keygen "$D/other.key"
+            for f in vmlinuz:2 initrd.img:1 rootfs.squashfs:3 cold.squashfs:2; do
+                head -c "${f#*:}M" /dev/urandom >"$D/tree/boot/${f%:*}"
+            done
+            FILES="boot/vmlinuz boot/initrd.img boot/rootfs.squashfs boot/cold.squashfs"
+            sign() { "$LWSIGN" manifest --key "$1" --version "$2" --stamp "lightwhale-$2-test" "$D/tree" $FILES; }
+            iso() { xorriso -as mkisofs -quiet -R -V LIGHTWHALE -o "$D/$1.iso" "$D/tree"; }
+            tree() { (cd "$R/mnt/lightwhale-data/lightwhale" 2>/dev/null && find . -printf '%p %s\n' | sort) >"$OUT/$1.tree" || true; }
+            """#
+
+        @Test("a signed, newer image is staged: every file as signed, state.json names it, a leftover .part is discarded", .sandbox)
+        func staged() throws {
+            let s = try Sandbox.get
+            let loop = try s.attach(try s.image("disk", size: "128M", magic: true))
+            try s.ns(
+                Self.setup + "\n" + """
+                    sign "$D/trusted.key" 2.2.0 && iso new
+                    lw claim claim --root "$R" --devices \(loop) --json
+                    # A power cut while staging an earlier try.
+                    mkdir -p "$R/mnt/lightwhale-data/lightwhale/updates/2.1.9.part/boot"
+                    head -c 1M /dev/urandom >"$R/mnt/lightwhale-data/lightwhale/updates/2.1.9.part/boot/vmlinuz"
+                    lw update update "$D/new.iso" --root "$R" --json
+                    (cd "$D/tree" && sha256sum $FILES) >"$OUT/signed.sums"
+                    (cd "$R/mnt/lightwhale-data/lightwhale/updates/2.2.0" && sha256sum $FILES) >"$OUT/staged.sums" || true
+                    cp "$R/mnt/lightwhale-data/lightwhale/updates/state.json" "$OUT/state.json" || true
+                    ls "$R/mnt/lightwhale-data/lightwhale/updates" >"$OUT/updates.ls"
+                    sign "$D/trusted.key" 2.1.3 && iso same
+                    lw same update "$D/same.iso" --root "$R" --json
+                    lw words update "$D/same.iso" --root "$R" --allow-downgrade
+                    grep -c lwctl-image /proc/self/mountinfo >"$OUT/left-mounted" || true
+                    """, env: ["LWSIGN": try Repo.lwsign()])
+            #expect(try s.run("claim").mode == "persistent")
+            let update = try s.run("update")
+            #expect(update.status == 0, "\(update.stderr)")
+            #expect(update.json["version"] as? String == "2.2.0" && update.json["running"] as? String == "2.1.3", "\(update.json)")
+            #expect(update.json["discarded"] as? [String] == ["2.1.9.part"])
+            #expect(update.json["bytes"] as? Int == 8 << 20)
+            let signed = try String(contentsOfFile: s.out + "/signed.sums", encoding: .utf8)
+            #expect(try String(contentsOfFile: s.out + "/staged.sums", encoding: .utf8) == signed && signed.split(separator: "\n").count == 4)
+            let state = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: s.out + "/state.json"))) as? [String: Any]
+            #expect(state?["staged"] as? String == "2.2.0" && state?["stagedStamp"] as? String == "lightwhale-2.2.0-test", "\(state ?? [:])")
+            #expect(try String(contentsOfFile: s.out + "/updates.ls", encoding: .utf8) == "2.2.0\nstate.json\n")
+
+            let same = try s.run("same")
+            #expect(same.status != 0 && same.json["code"] as? String == "not-newer", "\(same.json)")
+            let words = try s.run("words")
+            #expect(words.status == 0 && words.stdout.hasPrefix("staged Lightwhale 2.1.3 (running 2.1.3): "), "\(words.stdout)\(words.stderr)")
+            #expect(words.stderr.contains("removed the earlier staging 2.2.0"), "\(words.stderr)")
+            #expect(try String(contentsOfFile: s.out + "/left-mounted", encoding: .utf8) == "0\n", "the image is mounted only in lwctl's own namespace")
+        }
+
+        /// Each refusal is tried on the same claimed disk; the staging area must be byte for byte
+        /// what it was before (an earlier good staging of 2.2.0 kept, nothing added).
+        @Test("refused, with the data disk unchanged: unsigned, another key, altered manifest, altered file, truncated, not an ISO, no room", .sandbox)
+        func refused() throws {
+            let s = try Sandbox.get
+            let loop = try s.attach(try s.image("disk", size: "128M", magic: true))
+            try s.ns(
+                Self.setup + "\n" + """
+                    lw claim claim --root "$R" --devices \(loop) --json
+                    sign "$D/trusted.key" 2.2.0 && iso good
+                    lw first update "$D/good.iso" --root "$R" --json
+                    tree before
+                    rm -r "$D/tree/lightwhale" && iso unsigned
+                    sign "$D/other.key" 2.3.0 && iso other-key
+                    sign "$D/trusted.key" 2.3.0 && sed -i 's/2\\.3\\.0/2.9.0/' "$D/tree/lightwhale/manifest.json" && iso altered-manifest
+                    sign "$D/trusted.key" 2.3.0 && printf 'X' | dd of="$D/tree/boot/rootfs.squashfs" bs=1 seek=1000000 conv=notrunc status=none && iso altered-file
+                    cp "$D/good.iso" "$D/truncated.iso" && truncate -s 5M "$D/truncated.iso"
+                    head -c 4M /dev/urandom >"$D/not-an.iso"
+                    for name in unsigned other-key altered-manifest altered-file truncated not-an; do
+                        lw "$name" update "$D/$name.iso" --root "$R" --json
+                        tree "after-$name"
+                    done
+                    sign "$D/trusted.key" 2.3.0 && iso newer
+                    fallocate -l 60M "$R/mnt/lightwhale-data/filler"
+                    mv "$D/newer.iso" "$D/no-room.iso"
+                    lw no-room update "$D/no-room.iso" --root "$R" --json
+                    tree after-no-room
+                    """, env: ["LWSIGN": try Repo.lwsign()])
+            #expect(try s.run("first").status == 0)
+            let before = try String(contentsOfFile: s.out + "/before.tree", encoding: .utf8)
+            #expect(before.contains("./updates/2.2.0/boot/rootfs.squashfs 3145728"), "\(before)")
+            let expected = [
+                "unsigned": "unsigned", "other-key": "unknown-key", "altered-manifest": "bad-signature", "altered-file": "mismatch",
+                "truncated": "bad-image", "not-an": "bad-image", "no-room": "no-room",
+            ]
+            for (name, code) in expected.sorted(by: { $0.key < $1.key }) {
+                let r = try s.run(name)
+                #expect(r.status != 0, "\(name)")
+                #expect(r.json["result"] as? String == "refused" && r.json["code"] as? String == code, "\(name): \(r.json) \(r.stderr)")
+                #expect(r.stderr.hasPrefix("lwctl: not staging \(s.dir)/\(name).iso: "), "\(name): \(r.stderr)")
+                #expect(try String(contentsOfFile: s.out + "/after-\(name).tree", encoding: .utf8) == before, "\(name) changed the data disk")
+            }
+            #expect(try s.run("altered-file").stderr.contains("boot/rootfs.squashfs does not match its signed manifest"))
+        }
+
+        @Test("a volatile system is refused: there is no data disk to stage on", .sandbox)
+        func volatile() throws {
+            let s = try Sandbox.get
+            let loop = try s.attach(try s.image("blank", size: "64M"))
+            try s.ns(
+                Self.setup + "\n" + """
+                    sign "$D/trusted.key" 2.2.0 && iso new
+                    lw claim claim --root "$R" --devices \(loop) --json
+                    lw update update "$D/new.iso" --root "$R" --json
+                    """, env: ["LWSIGN": try Repo.lwsign()])
+            #expect(try s.run("claim").mode == "volatile")
+            let r = try s.run("update")
+            #expect(r.status != 0 && r.json["code"] as? String == "not-persistent", "\(r.json)")
+            #expect(r.stderr.contains("this system is volatile"), "\(r.stderr)")
+        }
+    }
+}
