@@ -5,13 +5,15 @@
 #   make run PERSIST=persistence.img
 #                              ... with a persistence disk (made if missing)
 #   make smoke                 boot it under BIOS and EFI and check it works
-#   make lwctl                 the persistence tool the image carries
+#   make lwctl                 the persistence tool the image carries (and lwsign,
+#                              which signs the image for lwctl update)
 #
 # LWCTL=none builds an image without lwctl (every boot falls back to tmpfs).
 
 VERSION := $(shell cat image-recipe/VERSION)
 ISO := build/lightwhale-$(VERSION)-x86.iso
 LWCTL_BIN := .build-image/release/lwctl
+LWSIGN_BIN := .build-image/release/lwsign
 # What the ISO is made of: the recipe less its docs and the scripts that only boot it.
 RECIPE_FILES := $(shell find image-recipe -type f ! -name '*.md' ! -name smoke-test ! -name run-qemu ! -name guest.sh)
 
@@ -27,12 +29,13 @@ endif
 image: $(LWCTL_DEP)
 	@$(MAKE) --no-print-directory $(ISO)
 
-$(ISO): $(RECIPE_FILES) $(if $(LWCTL_DEP),$(LWCTL_BIN))
+$(ISO): $(RECIPE_FILES) $(if $(LWCTL_DEP),$(LWCTL_BIN) $(LWSIGN_BIN))
 	LWCTL=$(if $(LWCTL_DEP),$(CURDIR)/$(LWCTL_BIN),none) image-recipe/build
 
 lwctl:
 	scripts/swift-deps
 	swift build -c release --static-swift-stdlib --product lwctl --scratch-path .build-image
+	swift build -c release --static-swift-stdlib --product lwsign --scratch-path .build-image
 
 run: image
 	image-recipe/run-qemu $(ISO) $(PERSIST)
