@@ -37,6 +37,10 @@ struct Status: ParsableCommand {
         var warnings: [Warning]
         /// What this boot did with a NoCloud seed and the boot parameters (`lwctl configure`).
         var configuration: [ConfigReport]?
+        /// The running version (/etc/lightwhale-release), and the one `lwctl update` staged.
+        var version: String?
+        var staged: String?
+        var stagedStamp: String?
 
         struct Warning: Codable {
             var code: String
@@ -63,16 +67,23 @@ struct Status: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let status = LiveSystem.status(policy: Policy.random(root: rootOptions.absoluteRoot))
+            let policy = Policy.random(root: rootOptions.absoluteRoot)
+            let status = LiveSystem.status(policy: policy)
             let config = Configurator.load(root: rootOptions.absoluteRoot)
+            let version = Stager.runningVersion(root: rootOptions.absoluteRoot)
+            let staged = status.mode == .persistent ? Stager.state(policy: policy) : nil
             if brief {
                 Console.out(status.mode.rawValue)
             } else if output.json {
                 var payload = Payload(status)
                 payload.configuration = config.isEmpty ? nil : config
+                payload.version = version
+                payload.staged = staged?.staged
+                payload.stagedStamp = staged?.stagedStamp
                 try Console.json(payload)
             } else {
-                Console.out(([Self.render(status)] + config.map { "configuration: " + $0.lines.map { $0.printable() }.joined(separator: "\n") }).joined(separator: "\n"))
+                let versions = version.map { "version: \($0)" + (staged?.staged.map { ", staged: \($0) (lwctl update)" } ?? "") }
+                Console.out(([Self.render(status)] + [versions].compactMap { $0?.printable() } + config.map { "configuration: " + $0.lines.map { $0.printable() }.joined(separator: "\n") }).joined(separator: "\n"))
             }
         }
     }

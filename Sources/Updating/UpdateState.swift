@@ -1,3 +1,5 @@
+import FoundationEssentials
+
 /// `lightwhale/updates/state.json` on the data disk: which version waits to be booted. The boot
 /// side (trying, good, failed) builds on it.
 public struct UpdateState: Codable, Equatable, Sendable {
@@ -12,4 +14,7 @@ public struct UpdateState: Codable, Equatable, Sendable {
     }
 
     public func encoded() -> [UInt8] { jsonBytes(self) }
+
+    /// nil for what is not a state file (a damaged one names nothing staged).
+    public static func parse(_ bytes: [UInt8]) -> UpdateState? { try? JSONDecoder().decode(UpdateState.self, from: Data(bytes)) }
 }

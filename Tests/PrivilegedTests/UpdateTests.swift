@@ -36,6 +36,8 @@ extension PrivilegedTests {
                     mkdir -p "$R/mnt/lightwhale-data/lightwhale/updates/2.1.9.part/boot"
                     head -c 1M /dev/urandom >"$R/mnt/lightwhale-data/lightwhale/updates/2.1.9.part/boot/vmlinuz"
                     lw update update "$D/new.iso" --root "$R" --json
+                    lw status status --root "$R" --json
+                    lw status-words status --root "$R"
                     (cd "$D/tree" && sha256sum $FILES) >"$OUT/signed.sums"
                     (cd "$R/mnt/lightwhale-data/lightwhale/updates/2.2.0" && sha256sum $FILES) >"$OUT/staged.sums" || true
                     cp "$R/mnt/lightwhale-data/lightwhale/updates/state.json" "$OUT/state.json" || true
@@ -56,6 +58,11 @@ extension PrivilegedTests {
             let state = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: s.out + "/state.json"))) as? [String: Any]
             #expect(state?["staged"] as? String == "2.2.0" && state?["stagedStamp"] as? String == "lightwhale-2.2.0-test", "\(state ?? [:])")
             #expect(try String(contentsOfFile: s.out + "/updates.ls", encoding: .utf8) == "2.2.0\nstate.json\n")
+
+            let status = try s.run("status")
+            #expect(status.json["version"] as? String == "2.1.3" && status.json["staged"] as? String == "2.2.0", "\(status.json)")
+            #expect(status.json["stagedStamp"] as? String == "lightwhale-2.2.0-test")
+            #expect(try s.run("status-words").stdout.contains("\nversion: 2.1.3, staged: 2.2.0 (lwctl update)\n"))
 
             let same = try s.run("same")
             #expect(same.status != 0 && same.json["code"] as? String == "not-newer", "\(same.json)")

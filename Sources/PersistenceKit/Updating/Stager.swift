@@ -33,6 +33,11 @@ public enum Stager {
         return text.split(separator: "\n").first { $0.hasPrefix("VERSION=") }.map { String($0.dropFirst(8)) }
     }
 
+    /// What waits in the updates directory, by its state file; nil when nothing is staged.
+    public static func state(policy: Policy) -> UpdateState? {
+        LiveSystem.read(updatesDirectory(policy: policy) + "/state.json").flatMap(UpdateState.parse).flatMap { $0.staged == nil ? nil : $0 }
+    }
+
     public static func stage(image: String, root: String, allowDowngrade: Bool, progress: Progress) throws -> Result {
         let policy = Policy.random(root: root)
         let status = LiveSystem.status(policy: policy)
