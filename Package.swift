@@ -42,7 +42,7 @@ let package = Package(
         .executableTarget(name: "lwsign", dependencies: ["Updating", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Mutated disk images through the probe and the planner: libFuzzer's target under bench/fuzz
         // (-DFUZZING), otherwise the replay of Fixtures/fuzz that scripts/test runs.
-        .executableTarget(name: "lwfuzz", dependencies: ["PersistenceKit"]),
+        .executableTarget(name: "lwfuzz", dependencies: ["PersistenceKit", "Updating"]),
         // The acceptance suite's NTP and DNS servers on the host (10-clock, 09-network): no host package has them.
         .executableTarget(name: "lwtest-udpd"),
         // Builders for inventories and plans, shared by the pure tests and the pipeline's.

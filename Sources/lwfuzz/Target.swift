@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import PersistenceKit
+import Updating
 
 /// One input through everything that reads a disk at boot or for `lwctl devices`/`status`: the
 /// probe (libblkid, libext2fs, our header and GPT parsers), the planner with and without
@@ -26,6 +27,7 @@ enum Target {
 
     static func run(_ input: DiskInput, on scratch: Scratch) {
         input.write(to: scratch.fd)
+        readAsImage(input, on: scratch)
         let head = input.head
         let inventory: Inventory
         do {
@@ -156,5 +158,19 @@ extension DiskInput {
             for (i, b) in p.bytes.prefix(sector.count - Int(p.offset)).enumerated() { sector[Int(p.offset) + i] = b }
         }
         return sector
+    }
+}
+
+extension Target {
+    /// `lwctl update` reads a downloaded ISO before its signature is checked: every file it looks
+    /// for, found or refused, and a found one lies within the image.
+    static func readAsImage(_ input: DiskInput, on scratch: Scratch) {
+        let read: ISO9660.Read = { offset, count in Checksums.read(scratch.fd, at: offset, count: count) }
+        guard let iso = try? ISO9660(size: input.size, read: read) else { return }
+        for path in ["lightwhale/manifest.json", "lightwhale/manifest.sig"] + UpdateManifest.requiredFiles {
+            guard let entry = try? iso.find(path) else { continue }
+            if entry.offset + entry.size > input.size { Oracle.fail("the ISO reader gave \(path) past the end of the image") }
+            Oracle.readable(entry.name)
+        }
     }
 }
