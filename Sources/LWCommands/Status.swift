@@ -1,5 +1,6 @@
 import ArgumentParser
 import PersistenceKit
+import Updating
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,6 +42,11 @@ struct Status: ParsableCommand {
         var version: String?
         var staged: String?
         var stagedStamp: String?
+        /// The version booted by default (it marked itself good), and the way back from it.
+        var good: String?
+        var previous: String?
+        /// The last version abandoned (by its boot, or by --rollback), and why.
+        var failed: UpdateState.Failure?
 
         struct Warning: Codable {
             var code: String
@@ -71,19 +77,25 @@ struct Status: ParsableCommand {
             let status = LiveSystem.status(policy: policy)
             let config = Configurator.load(root: rootOptions.absoluteRoot)
             let version = Stager.runningVersion(root: rootOptions.absoluteRoot)
-            let staged = status.mode == .persistent ? Stager.state(policy: policy) : nil
+            let updates = status.mode == .persistent ? Stager.state(policy: policy) : nil
             if brief {
                 Console.out(status.mode.rawValue)
             } else if output.json {
                 var payload = Payload(status)
                 payload.configuration = config.isEmpty ? nil : config
                 payload.version = version
-                payload.staged = staged?.staged
-                payload.stagedStamp = staged?.stagedStamp
+                payload.staged = updates?.staged
+                payload.stagedStamp = updates?.stagedStamp
+                payload.good = updates?.good
+                payload.previous = updates?.previous
+                payload.failed = updates?.failed
                 try Console.json(payload)
             } else {
-                let versions = version.map { "version: \($0)" + (staged?.staged.map { ", staged: \($0) (lwctl update)" } ?? "") }
-                Console.out(([Self.render(status)] + [versions].compactMap { $0?.printable() } + config.map { "configuration: " + $0.lines.map { $0.printable() }.joined(separator: "\n") }).joined(separator: "\n"))
+                var versions = version.map { "version: \($0)" } ?? "version: unknown"
+                if let v = updates?.staged { versions += ", staged: \(v) (lwctl update)" }
+                if let v = updates?.good { versions += ", good: \(v)" + (updates?.previous.map { " (before it: \($0))" } ?? "") }
+                if let f = updates?.failed { versions += "\n  abandoned:  \(f.version): \(f.reason)" }
+                Console.out(([Self.render(status), versions.printable(keepingNewlines: true)] + config.map { "configuration: " + $0.lines.map { $0.printable() }.joined(separator: "\n") }).joined(separator: "\n"))
             }
         }
     }

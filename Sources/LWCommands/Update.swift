@@ -20,19 +20,43 @@ struct Update: ParsableCommand {
             after signing, a file that does not match the manifest, a version not newer than this \
             one (unless --allow-downgrade), a system that is not persistent (volatile or degraded: \
             there is no data disk to stage on), and too little room (the files plus 64 MiB). An \
-            earlier staged version and an interrupted staging are removed first.
+            interrupted staging is removed first; an earlier staged version once this one is \
+            complete (first, when its room is needed).
+
+            The state of updates is in /mnt/lightwhale-data/lightwhale/updates/state.json: the \
+            staged version, the one being tried, the good one and the one before it, and the last \
+            one abandoned and why (lwctl status shows them). --rollback makes the next boot run \
+            the version before this one; --next-boot and --mark-good are the boot's own steps.
             """)
 
     @Argument(help: ArgumentHelp("The Lightwhale ISO to stage (a file, or a device holding it).", valueName: "image"))
-    var image: String
+    var image: String?
     @Flag(name: .long, help: "Stage even if the image is not newer than the running version.")
     var allowDowngrade = false
+    @Flag(name: .long, help: "Make the next boot run the version before this one (or not boot a staged one); this one is not booted again by itself.")
+    var rollback = false
+    @Flag(name: .long, help: "(The boot medium's /init, after the claim.) Print the version to boot, `medium` or VERSION DIRECTORY, saving it as being tried.")
+    var nextBoot = false
+    @Flag(name: .long, help: "(A booted version, once sshd and Docker are up.) Mark the running version good: it boots by default.")
+    var markGood = false
     @OptionGroup var rootOptions: RootOptions
     @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        let modes = [image != nil, rollback, nextBoot, markGood].filter { $0 }.count
+        if modes != 1 { throw ValidationError("give an IMAGE to stage, or one of --rollback, --next-boot, --mark-good") }
+        if allowDowngrade && image == nil { throw ValidationError("--allow-downgrade is for staging an IMAGE") }
+    }
 
     func run() throws {
         try reporting {
             guard geteuid() == 0 else { throw Failure.needsRoot(because: "it writes the data disk") }
+            let root = rootOptions.absoluteRoot
+            if rollback || nextBoot || markGood {
+                try moveState(root: root)
+                return
+            }
+            let image = image!
             let meter = Meter(enabled: LiveSystem.isTerminal(2) && !output.json)
             let result: Stager.Result
             do {
@@ -55,6 +79,32 @@ struct Update: ParsableCommand {
                     "staged Lightwhale \(result.version) (running \(result.running)): \(Bytes(result.bytes)) checked and copied in "
                         + String(format1: result.seconds) + " s to \(result.directory)")
             }
+        }
+    }
+
+    /// The boot side and --rollback: the state moved, and what the next boot will run.
+    func moveState(root: String) throws {
+        do {
+            if nextBoot {
+                let moved = try Stager.nextBoot(root: root)
+                if output.json { return try Console.json(moved) }
+                return Console.out(moved.directory.map { "\(moved.choice) \($0)" } ?? moved.choice)
+            }
+            let state = rollback ? try Stager.rollback(root: root) : try Stager.markGood(root: root)
+            if output.json { return try Console.json(state) }
+            if markGood {
+                let running = Stager.runningVersion(root: root)
+                Console.out(
+                    state.good != nil && state.good == running
+                        ? "Lightwhale \(running!) is good: it boots by default" : "this version was not booted as an update: nothing to mark")
+            } else {
+                let next = (state.staged ?? state.good).map { "Lightwhale \($0)" } ?? "the boot medium's version"
+                Console.out("the next boot runs \(next)" + (state.failed.map { "; \($0.version): \($0.reason)" } ?? ""))
+            }
+        } catch {
+            let refusal = (error as? UpdateError).map { Refusal(result: "refused", code: $0.code, message: $0.description) }
+            if output.json { try? Console.json(refusal ?? Refusal(result: "failed", code: "failed", message: "\(error)")) }
+            throw Failure(description: "\(error)")
         }
     }
 

@@ -12,6 +12,7 @@ public enum UpdateError: Error, Equatable, Sendable, CustomStringConvertible {
     case notPersistent(mode: String, why: String)
     case noRoom(needed: UInt64, free: UInt64)
     case badImage(String)
+    case nothingToRollBack(running: String)
 
     public var code: String {
         switch self {
@@ -25,6 +26,7 @@ public enum UpdateError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notPersistent: "not-persistent"
         case .noRoom: "no-room"
         case .badImage: "bad-image"
+        case .nothingToRollBack: "nothing-to-roll-back"
         }
     }
 
@@ -44,6 +46,8 @@ public enum UpdateError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noRoom(let needed, let free):
             "the data file system has \(free / 1_048_576) MiB free and staging needs \(needed / 1_048_576) MiB"
         case .badImage(let why): "cannot read the image: \(why)"
+        case .nothingToRollBack(let running):
+            "this system runs \(running) from its boot medium and nothing is staged: there is no earlier version to go back to"
         }
     }
 }

@@ -117,6 +117,58 @@ extension PrivilegedTests {
             #expect(try s.run("altered-file").stderr.contains("boot/rootfs.squashfs does not match its signed manifest"))
         }
 
+        /// The boots are played by what /init and the booted version run, with the running version
+        /// changed in /etc/lightwhale-release as a boot of the other version would change it.
+        @Test("across boots: tried, abandoned when it never marks itself good, tried again when restaged, good, rolled back", .sandbox)
+        func boots() throws {
+            let s = try Sandbox.get
+            let loop = try s.attach(try s.image("disk", size: "128M", magic: true))
+            try s.ns(
+                Self.setup + "\n" + """
+                    sign "$D/trusted.key" 2.2.0 && iso new
+                    lw claim claim --root "$R" --devices \(loop) --json
+                    lw nothing update --next-boot --root "$R"
+                    lw no-rollback update --rollback --root "$R" --json
+                    lw update update "$D/new.iso" --root "$R" --json
+                    lw try update --next-boot --root "$R"
+                    lw abandon update --next-boot --root "$R" --json
+                    lw status-failed status --root "$R" --json
+                    lw restage update "$D/new.iso" --root "$R" --json
+                    lw try-again update --next-boot --root "$R"
+                    as() { sed -i "s/^VERSION=.*/VERSION=$1/" "$R/etc/lightwhale-release"; }
+                    as 2.2.0
+                    lw good update --mark-good --root "$R"
+                    as 2.1.3
+                    lw after-good update --next-boot --root "$R"
+                    mv "$R/mnt/lightwhale-data/lightwhale/updates/2.2.0/boot/cold.squashfs" "$D/cold.squashfs"
+                    lw incomplete update --next-boot --root "$R"
+                    mv "$D/cold.squashfs" "$R/mnt/lightwhale-data/lightwhale/updates/2.2.0/boot/cold.squashfs"
+                    as 2.2.0
+                    lw rollback update --rollback --root "$R"
+                    as 2.1.3
+                    lw after-rollback update --next-boot --root "$R"
+                    """, env: ["LWSIGN": try Repo.lwsign()])
+            let dir = s.root + "/mnt/lightwhale-data/lightwhale/updates/2.2.0"
+            #expect(try s.run("nothing").stdout == "medium\n")
+            let noRollback = try s.run("no-rollback")
+            #expect(noRollback.status == 1 && noRollback.json["code"] as? String == "nothing-to-roll-back", "\(noRollback.json)")
+            #expect(try s.run("update").status == 0)
+            #expect(try s.run("try").stdout == "2.2.0 \(dir)\n")
+            let abandon = try s.run("abandon")
+            #expect(abandon.json["choice"] as? String == "medium", "the tried version never marked itself good: \(abandon.json)")
+            let failed = try s.run("status-failed").json
+            #expect(failed["staged"] == nil, "\(failed)")
+            let why = (failed["failed"] as? [String: Any])
+            #expect(why?["version"] as? String == "2.2.0" && (why?["reason"] as? String)?.contains("did not mark it good") == true, "\(failed)")
+            #expect(try s.run("restage").status == 0)
+            #expect(try s.run("try-again").stdout == "2.2.0 \(dir)\n")
+            #expect(try s.run("good").stdout == "Lightwhale 2.2.0 is good: it boots by default\n")
+            #expect(try s.run("after-good").stdout == "2.2.0 \(dir)\n", "the good version boots by default")
+            #expect(try s.run("incomplete").stdout == "medium\n", "a version with a file missing is not booted")
+            #expect(try s.run("rollback").stdout == "the next boot runs the boot medium's version; 2.2.0: rolled back by hand\n")
+            #expect(try s.run("after-rollback").stdout == "medium\n")
+        }
+
         @Test("a volatile system is refused: there is no data disk to stage on", .sandbox)
         func volatile() throws {
             let s = try Sandbox.get

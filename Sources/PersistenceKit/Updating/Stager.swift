@@ -33,9 +33,9 @@ public enum Stager {
         return text.split(separator: "\n").first { $0.hasPrefix("VERSION=") }.map { String($0.dropFirst(8)) }
     }
 
-    /// What waits in the updates directory, by its state file; nil when nothing is staged.
+    /// The updates directory's state file; nil when there is none (nothing was ever staged).
     public static func state(policy: Policy) -> UpdateState? {
-        LiveSystem.read(updatesDirectory(policy: policy) + "/state.json").flatMap(UpdateState.parse).flatMap { $0.staged == nil ? nil : $0 }
+        LiveSystem.read(updatesDirectory(policy: policy) + "/state.json").flatMap(UpdateState.parse)
     }
 
     public static func stage(image: String, root: String, allowDowngrade: Bool, progress: Progress) throws -> Result {
@@ -53,7 +53,12 @@ public enum Stager {
         let manifest = try ManifestSignature.verify(manifest: try medium.contents("lightwhale/manifest.json"), signature: signature, key: key)
 
         let updates = updatesDirectory(policy: policy)
-        let old = Directory.list(updates).filter { $0 != running && Directory.isDirectory(updates + "/" + $0) }
+        let statePath = updates + "/state.json"
+        var state = LiveSystem.read(statePath).flatMap(UpdateState.parse) ?? UpdateState()
+        // What may be booted stays (the running version, the good one and the one before it),
+        // unless this image replaces it.
+        let keep = state.kept.union([running]).subtracting([manifest.version])
+        let old = Directory.list(updates).filter { !keep.contains($0) && Directory.isDirectory(updates + "/" + $0) }
         let interrupted = old.filter { Staging.interrupted($0) != nil }
         let earlier = old.filter { Staging.interrupted($0) == nil }
         let free = Mounting.statfs(policy.dataMountPoint)?.free ?? 0
@@ -64,12 +69,11 @@ public enum Stager {
                 reclaimable: old.reduce(0) { $0 + Directory.treeSize(updates + "/" + $1) }, allowDowngrade: allowDowngrade))
 
         let started = ClaimClock.system.milliseconds()
-        let statePath = updates + "/state.json"
         for name in interrupted { try Directory.removeTree(updates + "/" + name) }
         // An earlier staged version is kept until this one is complete, unless its room is needed.
         var removed = interrupted
         if Staging.needsRoomOfEarlier(manifest, free: free + interrupted.reduce(0) { $0 + Directory.treeSize(updates + "/" + $1) }) {
-            try TextFile.replace(statePath, UpdateState().encoded())
+            try unstage(&state, at: statePath)
             for name in earlier { try Directory.removeTree(updates + "/" + name) }
             removed += earlier
         }
@@ -85,14 +89,18 @@ public enum Stager {
             }
             try TextFile.write(part + "/manifest.json", manifest.encoded())
             try TextFile.write(part + "/manifest.sig", signature ?? [])
+            // The new initrd knows its root files by its stamp, as on a medium.
+            try TextFile.write(part + "/boot/" + manifest.stamp, [])
             try Directory.sync(part + "/boot")
             try Directory.sync(part)
-            try TextFile.replace(statePath, UpdateState().encoded())
+            try unstage(&state, at: statePath)
             for name in earlier where !removed.contains(name) { try Directory.removeTree(updates + "/" + name) }
             let final = updates + "/" + manifest.version
             try retrying("rename", part) { rename(part, final) }
             try Directory.sync(updates)
-            try TextFile.replace(statePath, UpdateState(staged: manifest.version, stagedStamp: manifest.stamp).encoded())
+            (state.staged, state.stagedStamp) = (manifest.version, manifest.stamp)
+            if state.failed?.version == manifest.version { state.failed = nil }
+            try TextFile.replace(statePath, state.encoded())
             return Result(
                 version: manifest.version, stamp: manifest.stamp, running: running, directory: final, bytes: manifest.totalSize,
                 seconds: Double(ClaimClock.system.milliseconds() - started) / 1000, discarded: old.sorted())
@@ -100,6 +108,13 @@ public enum Stager {
             try? Directory.removeTree(part)
             throw error
         }
+    }
+
+    /// Nothing staged, saved before a staged version's files go.
+    static func unstage(_ state: inout UpdateState, at path: String) throws {
+        guard state.staged != nil else { return }
+        (state.staged, state.stagedStamp) = (nil, nil)
+        try TextFile.replace(path, state.encoded())
     }
 
     /// Copies the image's file to a new file `target`, hashing what it writes; fails, leaving the
@@ -135,5 +150,64 @@ public enum Stager {
         let sum = digest.hex()
         guard sum == expected.sha256 else { throw UpdateError.mismatch(path: expected.path, why: "SHA-256 \(sum), signed as \(expected.sha256)") }
         try retrying("fsync", target) { fsync(fd) }
+    }
+}
+
+/// The boot side of updates: the state file moved by `UpdateBoot`'s decisions, on the data disk.
+extension Stager {
+    public struct Moved: Codable, Sendable {
+        public var choice: String
+        /// The directory of the version to boot, when it is not the medium's.
+        public var directory: String?
+        public var state: UpdateState
+    }
+
+    /// For the medium's /init after the claim: which version to boot, saved as being tried first.
+    public static func nextBoot(root: String) throws -> Moved {
+        let (policy, updates, state) = try load(root: root)
+        guard let medium = runningVersion(root: root) else { throw SystemError("read version", Paths.join(root, "etc/lightwhale-release"), "no VERSION=") }
+        let (choice, next) = UpdateBoot.choose(state, medium: medium) { complete(updates + "/" + $0) }
+        if next != state { try save(next, policy: policy) }
+        switch choice {
+        case .medium: return Moved(choice: "medium", directory: nil, state: next)
+        case .version(let v): return Moved(choice: v, directory: updates + "/" + v, state: next)
+        }
+    }
+
+    /// For a version booted from the data disk, once sshd and Docker are up.
+    public static func markGood(root: String) throws -> UpdateState {
+        let (policy, _, state) = try load(root: root)
+        guard let running = runningVersion(root: root) else { throw SystemError("read version", Paths.join(root, "etc/lightwhale-release"), "no VERSION=") }
+        let next = UpdateBoot.markGood(state, running: running)
+        if next != state { try save(next, policy: policy) }
+        return next
+    }
+
+    public static func rollback(root: String) throws -> UpdateState {
+        let (policy, _, state) = try load(root: root)
+        guard let running = runningVersion(root: root) else { throw SystemError("read version", Paths.join(root, "etc/lightwhale-release"), "no VERSION=") }
+        let next = try UpdateBoot.rollback(state, running: running)
+        try save(next, policy: policy)
+        return next
+    }
+
+    static func load(root: String) throws -> (Policy, String, UpdateState) {
+        let policy = Policy.random(root: root)
+        let status = LiveSystem.status(policy: policy)
+        try Staging.requirePersistence(status.mode, reason: status.reason.description)
+        let updates = updatesDirectory(policy: policy)
+        return (policy, updates, LiveSystem.read(updates + "/state.json").flatMap(UpdateState.parse) ?? UpdateState())
+    }
+
+    static func save(_ state: UpdateState, policy: Policy) throws {
+        let updates = updatesDirectory(policy: policy)
+        try Directory.create(updates)
+        try TextFile.replace(updates + "/state.json", state.encoded())
+    }
+
+    /// A staged version whose every file is there (a directory emptied by hand is not booted).
+    static func complete(_ directory: String) -> Bool {
+        guard let bytes = LiveSystem.read(directory + "/manifest.json"), let manifest = try? UpdateManifest.parse(bytes) else { return false }
+        return manifest.files.allSatisfy { Directory.treeSize(directory + "/" + $0.path) == $0.size }
     }
 }

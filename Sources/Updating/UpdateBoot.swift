@@ -1,0 +1,68 @@
+/// Which version a boot runs, and how the state moves: pure decisions the boot medium's /init,
+/// the booted version and `lwctl update --rollback` act on. The state is saved before what it
+/// decides is done, so a crash anywhere leaves a state that the next boot reads right.
+public enum UpdateBoot {
+    public enum Choice: Equatable, Sendable {
+        /// Boot on from the medium, as its own version.
+        case medium
+        /// Load `updates/<version>/boot`'s kernel and initrd (kexec).
+        case version(String)
+    }
+
+    /// At a boot from the medium (version `medium`) with the data disk in use. `complete` says
+    /// whether a version's directory is there, whole (a staged one removed by hand is not
+    /// booted). A staged version is booted as asked, even an older one; the good one only while
+    /// it is newer than the medium's, so a stick rewritten with a newer image (the guide's `dd`)
+    /// boots as itself.
+    public static func choose(_ state: UpdateState, medium: String, complete: (String) -> Bool) -> (Choice, UpdateState) {
+        var s = state
+        if let trying = s.trying {
+            // Booted, and never said it was up: abandoned, and never tried again by itself.
+            s.failed = UpdateState.Failure(
+                version: trying,
+                reason: "its boot did not mark it good (sshd and Docker up within \(markGoodDeadline) s): it crashed, hung or failed to start them")
+            s.trying = nil
+            if s.staged == trying { (s.staged, s.stagedStamp) = (nil, nil) }
+            if s.good == trying { (s.good, s.previous) = (s.previous, nil) }
+        }
+        if let staged = s.staged, staged != s.good, complete(staged) {
+            s.trying = staged
+            return (.version(staged), s)
+        }
+        if let good = s.good, Version.compare(good, medium) > 0, complete(good) { return (.version(good), s) }
+        return (.medium, s)
+    }
+
+    /// How long a booted version has to bring sshd and Docker up before its boot gives up on it
+    /// (and reboots, so that the medium abandons it).
+    public static let markGoodDeadline = 300
+
+    /// Said by a version booted from the data disk once sshd and Docker are up.
+    public static func markGood(_ state: UpdateState, running: String) -> UpdateState {
+        var s = state
+        guard s.trying == running || s.good == running else { return s }
+        if s.good != running { (s.previous, s.good) = (s.good, running) }
+        s.trying = nil
+        if s.staged == running { (s.staged, s.stagedStamp) = (nil, nil) }
+        if s.failed?.version == running { s.failed = nil }
+        return s
+    }
+
+    /// `lwctl update --rollback`: the next boot runs the version before this one (the previous
+    /// good one, or the medium's), and this one is not booted again by itself.
+    public static func rollback(_ state: UpdateState, running: String) throws(UpdateError) -> UpdateState {
+        var s = state
+        let fromDisk = s.good == running || s.trying == running
+        guard fromDisk || s.staged != nil else { throw .nothingToRollBack(running: running) }
+        if let staged = s.staged, staged != running {
+            s.failed = UpdateState.Failure(version: staged, reason: "rolled back by hand before it was booted")
+        }
+        (s.staged, s.stagedStamp) = (nil, nil)
+        if fromDisk {
+            s.failed = UpdateState.Failure(version: running, reason: "rolled back by hand")
+            s.trying = nil
+            if s.good == running { (s.good, s.previous) = (s.previous, nil) }
+        }
+        return s
+    }
+}
