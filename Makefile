@@ -5,6 +5,7 @@
 #   make run PERSIST=persistence.img
 #                              ... with a persistence disk (made if missing)
 #   make smoke                 boot it under BIOS and EFI and check it works
+#   make next-image            build/lightwhale-next-x86.iso: one version up (the update test's)
 #   make lwctl                 the persistence tool the image carries (and lwsign,
 #                              which signs the image for lwctl update)
 #
@@ -36,6 +37,16 @@ lwctl:
 	scripts/swift-deps
 	swift build -c release --static-swift-stdlib --product lwctl --scratch-path .build-image
 	swift build -c release --static-swift-stdlib --product lwsign --scratch-path .build-image
+
+# The same recipe one version up, signed with the same key: what the update test stages.
+NEXT_VERSION := $(shell awk -F. -v OFS=. '{ $$NF = $$NF + 1; print }' image-recipe/VERSION)
+NEXT_ISO := build/lightwhale-next-x86.iso
+.PHONY: next-image
+next-image: $(LWCTL_DEP)
+	@$(MAKE) --no-print-directory $(NEXT_ISO)
+
+$(NEXT_ISO): $(RECIPE_FILES) $(if $(LWCTL_DEP),$(LWCTL_BIN) $(LWSIGN_BIN))
+	LW_VERSION=$(NEXT_VERSION) ISO=$(CURDIR)/$(NEXT_ISO) BUILD=$(CURDIR)/build/next LWCTL=$(if $(LWCTL_DEP),$(CURDIR)/$(LWCTL_BIN),none) image-recipe/build
 
 run: image
 	image-recipe/run-qemu $(ISO) $(PERSIST)

@@ -2,7 +2,8 @@
 
 RECIPE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$RECIPE/.." && pwd)
-VERSION=$(cat "$RECIPE/VERSION")
+# LW_VERSION: another version for the same recipe (the update tests build a second image).
+VERSION=${LW_VERSION:-$(cat "$RECIPE/VERSION")}
 BUILD=${BUILD:-$TOP/build}
 CACHE=${CACHE:-$TOP/cache}
 ISO=${ISO:-$BUILD/lightwhale-$VERSION-x86.iso}

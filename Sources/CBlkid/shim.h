@@ -40,3 +40,14 @@ static const int lw_BLKPG_DEL = BLKPG_DEL_PARTITION;
 static inline int lw_ioctl_u64(int fd, unsigned long req, unsigned long long *out) { return ioctl(fd, req, out); }
 static inline int lw_ioctl_int(int fd, unsigned long req, int *out) { return ioctl(fd, req, out); }
 static inline int lw_ioctl_none(int fd, unsigned long req) { return ioctl(fd, req, 0); }
+
+// kexec_file_load(2) and the reboot into what it loaded: no wrapper in glibc for the first, and
+// LINUX_REBOOT_CMD_KEXEC only under a name glibc keeps in <linux/reboot.h>.
+#include <sys/syscall.h>
+#include <linux/reboot.h>
+static inline long lw_kexec_file_load(int kernel, int initrd, const char *cmdline) {
+    return syscall(SYS_kexec_file_load, kernel, initrd, strlen(cmdline) + 1, cmdline, 0UL);
+}
+static inline long lw_reboot_kexec(void) {
+    return syscall(SYS_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, LINUX_REBOOT_CMD_KEXEC, 0);
+}

@@ -39,12 +39,17 @@ struct Update: ParsableCommand {
     var nextBoot = false
     @Flag(name: .long, help: "(A booted version, once sshd and Docker are up.) Mark the running version good: it boots by default.")
     var markGood = false
+    @Flag(name: .long, help: "(With --next-boot.) Load the chosen version's kernel and initrd for --kexec.")
+    var load = false
+    @Flag(name: .long, help: "(The boot medium's /init, with the data disk unmounted.) Boot the kernel --load loaded.")
+    var kexec = false
     @OptionGroup var rootOptions: RootOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        let modes = [image != nil, rollback, nextBoot, markGood].filter { $0 }.count
-        if modes != 1 { throw ValidationError("give an IMAGE to stage, or one of --rollback, --next-boot, --mark-good") }
+        let modes = [image != nil, rollback, nextBoot, markGood, kexec].filter { $0 }.count
+        if modes != 1 { throw ValidationError("give an IMAGE to stage, or one of --rollback, --next-boot, --mark-good, --kexec") }
+        if load && !nextBoot { throw ValidationError("--load is for --next-boot") }
         if allowDowngrade && image == nil { throw ValidationError("--allow-downgrade is for staging an IMAGE") }
     }
 
@@ -52,6 +57,10 @@ struct Update: ParsableCommand {
         try reporting {
             guard geteuid() == 0 else { throw Failure.needsRoot(because: "it writes the data disk") }
             let root = rootOptions.absoluteRoot
+            if kexec {
+                try Kexec.exec()
+                return
+            }
             if rollback || nextBoot || markGood {
                 try moveState(root: root)
                 return
@@ -87,6 +96,14 @@ struct Update: ParsableCommand {
         do {
             if nextBoot {
                 let moved = try Stager.nextBoot(root: root)
+                if load, let directory = moved.directory {
+                    do {
+                        try Kexec.load(directory: directory, version: moved.choice)
+                    } catch {
+                        try? Stager.abandon(root: root, version: moved.choice, reason: "its kernel could not be loaded: \(error)")
+                        throw error
+                    }
+                }
                 if output.json { return try Console.json(moved) }
                 return Console.out(moved.directory.map { "\(moved.choice) \($0)" } ?? moved.choice)
             }

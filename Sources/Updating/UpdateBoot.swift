@@ -18,12 +18,9 @@ public enum UpdateBoot {
         var s = state
         if let trying = s.trying {
             // Booted, and never said it was up: abandoned, and never tried again by itself.
-            s.failed = UpdateState.Failure(
-                version: trying,
+            s = abandon(
+                s, trying,
                 reason: "its boot did not mark it good (sshd and Docker up within \(markGoodDeadline) s): it crashed, hung or failed to start them")
-            s.trying = nil
-            if s.staged == trying { (s.staged, s.stagedStamp) = (nil, nil) }
-            if s.good == trying { (s.good, s.previous) = (s.previous, nil) }
         }
         if let staged = s.staged, staged != s.good, complete(staged) {
             s.trying = staged
@@ -31,6 +28,16 @@ public enum UpdateBoot {
         }
         if let good = s.good, Version.compare(good, medium) > 0, complete(good) { return (.version(good), s) }
         return (.medium, s)
+    }
+
+    /// `version` is not booted again by itself: not staged, not good, not being tried.
+    public static func abandon(_ state: UpdateState, _ version: String, reason: String) -> UpdateState {
+        var s = state
+        s.failed = UpdateState.Failure(version: version, reason: reason)
+        if s.trying == version { s.trying = nil }
+        if s.staged == version { (s.staged, s.stagedStamp) = (nil, nil) }
+        if s.good == version { (s.good, s.previous) = (s.previous, nil) }
+        return s
     }
 
     /// How long a booted version has to bring sshd and Docker up before its boot gives up on it
@@ -64,5 +71,15 @@ public enum UpdateBoot {
             if s.good == running { (s.good, s.previous) = (s.previous, nil) }
         }
         return s
+    }
+
+    /// The boot parameter that tells a staged version's initrd which version it is.
+    public static let parameter = "lightwhale.update"
+
+    /// The kernel command line a staged version boots with: this boot's, less any earlier
+    /// `lightwhale.update=`, plus its own.
+    public static func commandLine(_ current: String, version: String) -> String {
+        let kept = current.split(whereSeparator: { $0 == " " || $0 == "\n" }).filter { !$0.hasPrefix(parameter + "=") }
+        return (kept.map(String.init) + ["\(parameter)=\(version)"]).joined(separator: " ")
     }
 }

@@ -169,6 +169,28 @@ extension PrivilegedTests {
             #expect(try s.run("after-rollback").stdout == "medium\n")
         }
 
+        /// The test's kernel is random bytes: kexec_file_load refuses it, and nothing is loaded
+        /// on this machine.
+        @Test("a staged version whose kernel does not load is abandoned at once, with the reason", .sandbox)
+        func kernelDoesNotLoad() throws {
+            let s = try Sandbox.get
+            let loop = try s.attach(try s.image("disk", size: "128M", magic: true))
+            try s.ns(
+                Self.setup + "\n" + """
+                    sign "$D/trusted.key" 2.2.0 && iso new
+                    lw claim claim --root "$R" --devices \(loop) --json
+                    lw update update "$D/new.iso" --root "$R" --json
+                    lw load update --next-boot --load --root "$R"
+                    lw status status --root "$R" --json
+                    lw after update --next-boot --root "$R"
+                    """, env: ["LWSIGN": try Repo.lwsign()])
+            let load = try s.run("load")
+            #expect(load.status == 1 && load.stdout.isEmpty && load.stderr.contains("kexec_file_load"), "\(load.stdout)\(load.stderr)")
+            let failed = try s.run("status").json["failed"] as? [String: Any]
+            #expect(failed?["version"] as? String == "2.2.0" && (failed?["reason"] as? String)?.hasPrefix("its kernel could not be loaded") == true, "\(failed ?? [:])")
+            #expect(try s.run("after").stdout == "medium\n")
+        }
+
         @Test("a volatile system is refused: there is no data disk to stage on", .sandbox)
         func volatile() throws {
             let s = try Sandbox.get

@@ -60,4 +60,10 @@ struct UpdateBootTests {
         #expect(UpdateBoot.markGood(s, running: "2.1.3") == s)
         #expect(UpdateBoot.markGood(s, running: "2.2.0") == s)
     }
+
+    @Test("a staged version boots with this boot's parameters and its own lightwhale.update=")
+    func commandLine() {
+        #expect(UpdateBoot.commandLine("console=ttyS0 lightwhale.update=2.2.0 quiet\n", version: "2.3.0") == "console=ttyS0 quiet lightwhale.update=2.3.0")
+        #expect(UpdateBoot.commandLine("", version: "2.3.0") == "lightwhale.update=2.3.0")
+    }
 }

@@ -183,6 +183,12 @@ extension Stager {
         return next
     }
 
+    /// A version this boot could not start (its kernel would not load): not tried again.
+    public static func abandon(root: String, version: String, reason: String) throws {
+        let (policy, _, state) = try load(root: root)
+        try save(UpdateBoot.abandon(state, version, reason: reason), policy: policy)
+    }
+
     public static func rollback(root: String) throws -> UpdateState {
         let (policy, _, state) = try load(root: root)
         guard let running = runningVersion(root: root) else { throw SystemError("read version", Paths.join(root, "etc/lightwhale-release"), "no VERSION=") }
