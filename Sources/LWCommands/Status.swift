@@ -38,7 +38,7 @@ struct Status: ParsableCommand {
         var warnings: [Warning]
         /// What this boot did with a NoCloud seed and the boot parameters (`lwctl configure`).
         var configuration: [ConfigReport]?
-        /// The running version (/etc/lightwhale-release), and the one `lwctl update` staged.
+        /// The running version (/usr/lib/lightwhale/release), and the one `lwctl update` staged.
         var version: String?
         var staged: String?
         var stagedStamp: String?

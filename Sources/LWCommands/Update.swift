@@ -84,6 +84,9 @@ struct Update: ParsableCommand {
                 try Console.json(result)
             } else {
                 for d in result.discarded { Console.error("removed the earlier staging \(d)") }
+                for path in result.hidden {
+                    Console.error("note: /\(path) was changed here and \(result.version) changes it too: this system's copy hides the new one (compare, then remove yours to take it)")
+                }
                 Console.out(
                     "staged Lightwhale \(result.version) (running \(result.running)): \(Bytes(result.bytes)) checked and copied in "
                         + String(format1: result.seconds) + " s to \(result.directory)")

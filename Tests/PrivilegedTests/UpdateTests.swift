@@ -18,7 +18,12 @@ extension PrivilegedTests {
             for f in vmlinuz:2 initrd.img:1 rootfs.squashfs:3 cold.squashfs:2; do
                 head -c "${f#*:}M" /dev/urandom >"$D/tree/boot/${f%:*}"
             done
-            FILES="boot/vmlinuz boot/initrd.img boot/rootfs.squashfs boot/cold.squashfs"
+            h() { printf "%064d" "$1"; }
+            # The running image's /etc and the new one's: motd and gone changed, added added.
+            printf '%s  %s\n' "$(h 1)" etc/motd "$(h 2)" etc/hostname "$(h 3)" etc/gone >"$R/usr/lib/lightwhale/etc.sums"
+            printf '%s  %s\n' "$(h 4)" etc/motd "$(h 2)" etc/hostname "$(h 5)" etc/added "$(h 6)" etc/gone >"$D/tree/boot/etc.sums"
+            echo "the image's" >"$R/etc/gone"
+            FILES="boot/vmlinuz boot/initrd.img boot/rootfs.squashfs boot/cold.squashfs boot/etc.sums"
             sign() { "$LWSIGN" manifest --key "$1" --version "$2" --stamp "lightwhale-$2-test" "$D/tree" $FILES; }
             iso() { xorriso -as mkisofs -quiet -R -V LIGHTWHALE -o "$D/$1.iso" "$D/tree"; }
             tree() { (cd "$R/mnt/lightwhale-data/lightwhale" 2>/dev/null && find . -printf '%p %s\n' | sort) >"$OUT/$1.tree" || true; }
@@ -32,6 +37,9 @@ extension PrivilegedTests {
                 Self.setup + "\n" + """
                     sign "$D/trusted.key" 2.2.0 && iso new
                     lw claim claim --root "$R" --devices \(loop) --json
+                    # The owner's changes to /etc, in the overlay's upper layer.
+                    for f in motd hostname added; do echo "the owner's" >"$R/etc/$f"; done
+                    rm "$R/etc/gone"
                     # A power cut while staging an earlier try.
                     mkdir -p "$R/mnt/lightwhale-data/lightwhale/updates/2.1.9.part/boot"
                     head -c 1M /dev/urandom >"$R/mnt/lightwhale-data/lightwhale/updates/2.1.9.part/boot/vmlinuz"
@@ -52,9 +60,11 @@ extension PrivilegedTests {
             #expect(update.status == 0, "\(update.stderr)")
             #expect(update.json["version"] as? String == "2.2.0" && update.json["running"] as? String == "2.1.3", "\(update.json)")
             #expect(update.json["discarded"] as? [String] == ["2.1.9.part"])
-            #expect(update.json["bytes"] as? Int == 8 << 20)
+            let sums = try FileManager.default.attributesOfItem(atPath: s.dir + "/tree/boot/etc.sums")[.size] as? Int ?? 0
+            #expect(update.json["bytes"] as? Int == 8 << 20 + sums)
+            #expect(update.json["hidden"] as? [String] == ["etc/added", "etc/gone", "etc/motd"], "the owner's copies that hide a change of 2.2.0")
             let signed = try String(contentsOfFile: s.out + "/signed.sums", encoding: .utf8)
-            #expect(try String(contentsOfFile: s.out + "/staged.sums", encoding: .utf8) == signed && signed.split(separator: "\n").count == 4)
+            #expect(try String(contentsOfFile: s.out + "/staged.sums", encoding: .utf8) == signed && signed.split(separator: "\n").count == 5)
             let state = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: s.out + "/state.json"))) as? [String: Any]
             #expect(state?["staged"] as? String == "2.2.0" && state?["stagedStamp"] as? String == "lightwhale-2.2.0-test", "\(state ?? [:])")
             #expect(try String(contentsOfFile: s.out + "/updates.ls", encoding: .utf8) == "2.2.0\nstate.json\n")
@@ -69,6 +79,7 @@ extension PrivilegedTests {
             let words = try s.run("words")
             #expect(words.status == 0 && words.stdout.hasPrefix("staged Lightwhale 2.1.3 (running 2.1.3): "), "\(words.stdout)\(words.stderr)")
             #expect(words.stderr.contains("removed the earlier staging 2.2.0"), "\(words.stderr)")
+            #expect(words.stderr.contains("note: /etc/motd was changed here and 2.1.3 changes it too"), "\(words.stderr)")
             #expect(try String(contentsOfFile: s.out + "/left-mounted", encoding: .utf8) == "0\n", "the image is mounted only in lwctl's own namespace")
         }
 

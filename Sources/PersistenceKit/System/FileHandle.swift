@@ -168,6 +168,19 @@ enum Directory {
     }
 
     /// The bytes of the regular files under `path` (`du --apparent-size`, links not followed).
+    /// Paths under `path` (relative, prefixed by `prefix`) of its regular files and of overlayfs
+    /// whiteouts (a file deleted from the layer below); directories are walked, not listed.
+    static func filesAndWhiteouts(_ path: String, prefix: String) -> [String] {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return [] }
+        switch st.st_mode & S_IFMT {
+        case S_IFDIR: return list(path).flatMap { filesAndWhiteouts(path + "/" + $0, prefix: prefix + "/" + $0) }
+        case S_IFREG: return [prefix]
+        case S_IFCHR where st.st_rdev == 0: return [prefix]
+        default: return []
+        }
+    }
+
     static func treeSize(_ path: String) -> UInt64 {
         var st = stat()
         guard lstat(path, &st) == 0 else { return 0 }

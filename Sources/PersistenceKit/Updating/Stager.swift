@@ -18,6 +18,9 @@ public enum Stager {
         public var seconds: Double
         /// Interrupted stagings and earlier staged versions removed.
         public var discarded: [String]
+        /// Files of /etc this system's owner changed that the new version changes too: their
+        /// copies (in the data disk's overlay) hide the new version's (`Shadowing`).
+        public var hidden: [String]
     }
 
     /// `(file, bytes done, bytes in all, seconds so far)`, after every piece copied.
@@ -27,15 +30,21 @@ public enum Stager {
 
     public static func updatesDirectory(policy: Policy) -> String { Paths.join(policy.dataMountPoint, Staging.directory) }
 
-    /// This system's version, from /etc/lightwhale-release.
+    /// This system's version, from /usr/lib/lightwhale/release (which /etc/lightwhale-release
+    /// links to: a copy in the persisted /etc would outlive its image).
     public static func runningVersion(root: String) -> String? {
-        let text = TextFile.read(Paths.join(root, "etc/lightwhale-release")) ?? ""
+        let text = TextFile.read(Paths.join(root, "usr/lib/lightwhale/release")) ?? TextFile.read(Paths.join(root, "etc/lightwhale-release")) ?? ""
         return text.split(separator: "\n").first { $0.hasPrefix("VERSION=") }.map { String($0.dropFirst(8)) }
     }
 
     /// The updates directory's state file; nil when there is none (nothing was ever staged).
     public static func state(policy: Policy) -> UpdateState? {
         LiveSystem.read(updatesDirectory(policy: policy) + "/state.json").flatMap(UpdateState.parse)
+    }
+
+    static func requiredVersion(root: String) throws -> String {
+        guard let v = runningVersion(root: root) else { throw SystemError("read version", Paths.join(root, "usr/lib/lightwhale/release"), "no VERSION=") }
+        return v
     }
 
     public static func stage(image: String, root: String, allowDowngrade: Bool, progress: Progress) throws -> Result {
@@ -46,7 +55,7 @@ public enum Stager {
             throw SystemError("read update key", keyPath(root: root), "missing: this system was built without an update key")
         }
         let key = try UpdateKey(publicFile: keyFile)
-        guard let running = runningVersion(root: root) else { throw SystemError("read version", Paths.join(root, "etc/lightwhale-release"), "no VERSION=") }
+        let running = try requiredVersion(root: root)
 
         let medium = try ImageFile(image)
         let signature = try medium.contents("lightwhale/manifest.sig")
@@ -103,11 +112,21 @@ public enum Stager {
             try TextFile.replace(statePath, state.encoded())
             return Result(
                 version: manifest.version, stamp: manifest.stamp, running: running, directory: final, bytes: manifest.totalSize,
-                seconds: Double(ClaimClock.system.milliseconds() - started) / 1000, discarded: old.sorted())
+                seconds: Double(ClaimClock.system.milliseconds() - started) / 1000, discarded: old.sorted(),
+                hidden: hidden(root: root, policy: policy, staged: final))
         } catch {
             try? Directory.removeTree(part)
             throw error
         }
+    }
+
+    static func hidden(root: String, policy: Policy, staged: String) -> [String] {
+        guard let next = TextFile.read(staged + "/" + Shadowing.stagedPath),
+            let etc = policy.overlays.first(where: { $0.target == Paths.join(root, "etc") })
+        else { return [] }
+        let running = TextFile.read(Paths.join(root, Shadowing.imagePath)) ?? ""
+        return Shadowing.hidden(
+            owned: Directory.filesAndWhiteouts(etc.upper, prefix: "etc"), running: Shadowing.parse(running), next: Shadowing.parse(next))
     }
 
     /// Nothing staged, saved before a staged version's files go.
@@ -165,7 +184,7 @@ extension Stager {
     /// For the medium's /init after the claim: which version to boot, saved as being tried first.
     public static func nextBoot(root: String) throws -> Moved {
         let (policy, updates, state) = try load(root: root)
-        guard let medium = runningVersion(root: root) else { throw SystemError("read version", Paths.join(root, "etc/lightwhale-release"), "no VERSION=") }
+        let medium = try requiredVersion(root: root)
         let (choice, next) = UpdateBoot.choose(state, medium: medium) { complete(updates + "/" + $0) }
         if next != state { try save(next, policy: policy) }
         switch choice {
@@ -177,7 +196,7 @@ extension Stager {
     /// For a version booted from the data disk, once sshd and Docker are up.
     public static func markGood(root: String) throws -> UpdateState {
         let (policy, _, state) = try load(root: root)
-        guard let running = runningVersion(root: root) else { throw SystemError("read version", Paths.join(root, "etc/lightwhale-release"), "no VERSION=") }
+        let running = try requiredVersion(root: root)
         let next = UpdateBoot.markGood(state, running: running)
         if next != state { try save(next, policy: policy) }
         return next
@@ -191,7 +210,7 @@ extension Stager {
 
     public static func rollback(root: String) throws -> UpdateState {
         let (policy, _, state) = try load(root: root)
-        guard let running = runningVersion(root: root) else { throw SystemError("read version", Paths.join(root, "etc/lightwhale-release"), "no VERSION=") }
+        let running = try requiredVersion(root: root)
         let next = try UpdateBoot.rollback(state, running: running)
         try save(next, policy: policy)
         return next
