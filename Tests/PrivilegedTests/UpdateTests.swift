@@ -29,14 +29,23 @@ extension PrivilegedTests {
             tree() { (cd "$R/mnt/lightwhale-data/lightwhale" 2>/dev/null && find . -printf '%p %s\n' | sort) >"$OUT/$1.tree" || true; }
             """#
 
-        @Test("a signed, newer image is staged: every file as signed, state.json names it, a leftover .part is discarded", .sandbox)
-        func staged() throws {
+        /// The setup, a signed 2.2.0 image ($D/new.iso) and a claim of the test's disk (with the
+        /// guide's magic when `persistent`), then `script`.
+        static func run(persistent: Bool = true, _ script: String) throws -> Sandbox {
             let s = try Sandbox.get
-            let loop = try s.attach(try s.image("disk", size: "128M", magic: true))
+            let loop = try s.attach(try s.image("disk", size: persistent ? "128M" : "64M", magic: persistent))
             try s.ns(
-                Self.setup + "\n" + """
+                setup + "\n" + """
                     sign "$D/trusted.key" 2.2.0 && iso new
                     lw claim claim --root "$R" --devices \(loop) --json
+                    """ + "\n" + script, env: ["LWSIGN": try Repo.lwsign()])
+            return s
+        }
+
+        @Test("a signed, newer image is staged: every file as signed, state.json names it, a leftover .part is discarded", .sandbox)
+        func staged() throws {
+            let s = try Self.run(
+                """
                     # The owner's changes to /etc, in the overlay's upper layer.
                     for f in motd hostname added; do echo "the owner's" >"$R/etc/$f"; done
                     rm "$R/etc/gone"
@@ -54,7 +63,7 @@ extension PrivilegedTests {
                     lw same update "$D/same.iso" --root "$R" --json
                     lw words update "$D/same.iso" --root "$R" --allow-downgrade
                     grep -c lwctl-image /proc/self/mountinfo >"$OUT/left-mounted" || true
-                    """, env: ["LWSIGN": try Repo.lwsign()])
+                    """)
             #expect(try s.run("claim").mode == "persistent")
             let update = try s.run("update")
             #expect(update.status == 0, "\(update.stderr)")
@@ -87,11 +96,8 @@ extension PrivilegedTests {
         /// what it was before (an earlier good staging of 2.2.0 kept, nothing added).
         @Test("refused, with the data disk unchanged: unsigned, another key, altered manifest, altered file, truncated, not an ISO, no room", .sandbox)
         func refused() throws {
-            let s = try Sandbox.get
-            let loop = try s.attach(try s.image("disk", size: "128M", magic: true))
-            try s.ns(
-                Self.setup + "\n" + """
-                    lw claim claim --root "$R" --devices \(loop) --json
+            let s = try Self.run(
+                """
                     sign "$D/trusted.key" 2.2.0 && iso good
                     lw first update "$D/good.iso" --root "$R" --json
                     tree before
@@ -110,7 +116,7 @@ extension PrivilegedTests {
                     mv "$D/newer.iso" "$D/no-room.iso"
                     lw no-room update "$D/no-room.iso" --root "$R" --json
                     tree after-no-room
-                    """, env: ["LWSIGN": try Repo.lwsign()])
+                    """)
             #expect(try s.run("first").status == 0)
             let before = try String(contentsOfFile: s.out + "/before.tree", encoding: .utf8)
             #expect(before.contains("./updates/2.2.0/boot/rootfs.squashfs 3145728"), "\(before)")
@@ -132,12 +138,8 @@ extension PrivilegedTests {
         /// changed in /etc/lightwhale-release as a boot of the other version would change it.
         @Test("across boots: tried, abandoned when it never marks itself good, tried again when restaged, good, rolled back", .sandbox)
         func boots() throws {
-            let s = try Sandbox.get
-            let loop = try s.attach(try s.image("disk", size: "128M", magic: true))
-            try s.ns(
-                Self.setup + "\n" + """
-                    sign "$D/trusted.key" 2.2.0 && iso new
-                    lw claim claim --root "$R" --devices \(loop) --json
+            let s = try Self.run(
+                """
                     lw nothing update --next-boot --root "$R"
                     lw no-rollback update --rollback --root "$R" --json
                     lw update update "$D/new.iso" --root "$R" --json
@@ -158,7 +160,7 @@ extension PrivilegedTests {
                     lw rollback update --rollback --root "$R"
                     as 2.1.3
                     lw after-rollback update --next-boot --root "$R"
-                    """, env: ["LWSIGN": try Repo.lwsign()])
+                    """)
             let dir = s.root + "/mnt/lightwhale-data/lightwhale/updates/2.2.0"
             #expect(try s.run("nothing").stdout == "medium\n")
             let noRollback = try s.run("no-rollback")
@@ -184,17 +186,13 @@ extension PrivilegedTests {
         /// on this machine.
         @Test("a staged version whose kernel does not load is abandoned at once, with the reason", .sandbox)
         func kernelDoesNotLoad() throws {
-            let s = try Sandbox.get
-            let loop = try s.attach(try s.image("disk", size: "128M", magic: true))
-            try s.ns(
-                Self.setup + "\n" + """
-                    sign "$D/trusted.key" 2.2.0 && iso new
-                    lw claim claim --root "$R" --devices \(loop) --json
+            let s = try Self.run(
+                """
                     lw update update "$D/new.iso" --root "$R" --json
                     lw load update --next-boot --load --root "$R"
                     lw status status --root "$R" --json
                     lw after update --next-boot --root "$R"
-                    """, env: ["LWSIGN": try Repo.lwsign()])
+                    """)
             let load = try s.run("load")
             #expect(load.status == 1 && load.stdout.isEmpty && load.stderr.contains("kexec_file_load"), "\(load.stdout)\(load.stderr)")
             let failed = try s.run("status").json["failed"] as? [String: Any]
@@ -204,14 +202,10 @@ extension PrivilegedTests {
 
         @Test("a volatile system is refused: there is no data disk to stage on", .sandbox)
         func volatile() throws {
-            let s = try Sandbox.get
-            let loop = try s.attach(try s.image("blank", size: "64M"))
-            try s.ns(
-                Self.setup + "\n" + """
-                    sign "$D/trusted.key" 2.2.0 && iso new
-                    lw claim claim --root "$R" --devices \(loop) --json
+            let s = try Self.run(persistent: false,
+                """
                     lw update update "$D/new.iso" --root "$R" --json
-                    """, env: ["LWSIGN": try Repo.lwsign()])
+                    """)
             #expect(try s.run("claim").mode == "volatile")
             let r = try s.run("update")
             #expect(r.status != 0 && r.json["code"] as? String == "not-persistent", "\(r.json)")
