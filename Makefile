@@ -46,7 +46,7 @@ next-image: $(LWCTL_DEP)
 	@$(MAKE) --no-print-directory $(NEXT_ISO)
 
 $(NEXT_ISO): $(RECIPE_FILES) $(if $(LWCTL_DEP),$(LWCTL_BIN) $(LWSIGN_BIN))
-	LW_VERSION=$(NEXT_VERSION) ISO=$(CURDIR)/$(NEXT_ISO) BUILD=$(CURDIR)/build/next LWCTL=$(if $(LWCTL_DEP),$(CURDIR)/$(LWCTL_BIN),none) image-recipe/build
+	LW_VERSION=$(NEXT_VERSION) ISO=$(CURDIR)/$(NEXT_ISO) LWCTL=$(if $(LWCTL_DEP),$(CURDIR)/$(LWCTL_BIN),none) image-recipe/build
 
 run: image
 	image-recipe/run-qemu $(ISO) $(PERSIST)
