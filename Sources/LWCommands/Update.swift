@@ -74,9 +74,7 @@ struct Update: ParsableCommand {
                 }
             } catch {
                 meter.end()
-                // A refusal names its rule; anything else (an unreadable image, a full disk) failed.
-                let refusal = (error as? UpdateError).map { Refusal(result: "refused", code: $0.code, message: $0.description) }
-                if output.json { try? Console.json(refusal ?? Refusal(result: "failed", code: "failed", message: "\(error)")) }
+                if output.json { try? Console.json(Refusal(error)) }
                 throw Failure(description: "not staging \(image): \(error)")
             }
             meter.end()
@@ -122,16 +120,25 @@ struct Update: ParsableCommand {
                 Console.out("the next boot runs \(next)" + (state.failed.map { "; \($0.version): \($0.reason)" } ?? ""))
             }
         } catch {
-            let refusal = (error as? UpdateError).map { Refusal(result: "refused", code: $0.code, message: $0.description) }
-            if output.json { try? Console.json(refusal ?? Refusal(result: "failed", code: "failed", message: "\(error)")) }
+            if output.json { try? Console.json(Refusal(error)) }
             throw Failure(description: "\(error)")
         }
     }
 
+    /// `--json`'s answer when nothing was done: a refusal names its rule; anything else (an
+    /// unreadable image, a full disk) failed.
     struct Refusal: Encodable {
         var result: String
         var code: String
         var message: String
+
+        init(_ error: any Error) {
+            if let e = error as? UpdateError {
+                (result, code, message) = ("refused", e.code, e.description)
+            } else {
+                (result, code, message) = ("failed", "failed", "\(error)")
+            }
+        }
     }
 }
 

@@ -104,7 +104,10 @@ extension PrivilegedTests {
                     rm -r "$D/tree/lightwhale" && iso unsigned
                     sign "$D/other.key" 2.3.0 && iso other-key
                     sign "$D/trusted.key" 2.3.0 && sed -i 's/2\\.3\\.0/2.9.0/' "$D/tree/lightwhale/manifest.json" && iso altered-manifest
-                    sign "$D/trusted.key" 2.3.0 && printf 'X' | dd of="$D/tree/boot/rootfs.squashfs" bs=1 seek=1000000 conv=notrunc status=none && iso altered-file
+                    # one byte changed, whatever the random byte was
+                    b=$(od -An -tu1 -j 1000000 -N 1 "$D/tree/boot/rootfs.squashfs" | tr -d ' ')
+                    sign "$D/trusted.key" 2.3.0 && printf "$(printf '\\%03o' $(((b + 1) % 256)))" |
+                        dd of="$D/tree/boot/rootfs.squashfs" bs=1 seek=1000000 conv=notrunc status=none && iso altered-file
                     cp "$D/good.iso" "$D/truncated.iso" && truncate -s 5M "$D/truncated.iso"
                     head -c 4M /dev/urandom >"$D/not-an.iso"
                     for name in unsigned other-key altered-manifest altered-file truncated not-an; do
