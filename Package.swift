@@ -19,6 +19,7 @@ let package = Package(
         .systemLibrary(name: "CFdisk", pkgConfig: "fdisk", providers: [.apt(["libfdisk-dev"])]),
         .systemLibrary(name: "CExt2fs", pkgConfig: "ext2fs", providers: [.apt(["libext2fs-dev"])]),
         .systemLibrary(name: "CYaml", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // Model/ and Planning/: every rule, as values and pure functions. It links no C module and
         // imports no Glibc (FixtureTests checks its imports), so it can do no I/O, read no clock, draw no randomness.
         .target(name: "PersistenceCore"),
@@ -28,14 +29,18 @@ let package = Package(
         // Signed images and staged versions (`lwctl update`): the manifest, its Ed25519 signature
         // and the decisions, as values and pure functions; swift-crypto does the cryptography.
         .target(name: "Updating", dependencies: ["PersistenceCore", .product(name: "Crypto", package: "swift-crypto")]),
+        // Backups (`lwctl backup`, `restore`): the archive's manifest and checksums, a tar stream
+        // read as it passes, what is copied and how tar is asked; pure.
+        .target(name: "Backup", dependencies: ["PersistenceCore", "Updating"]),
         .target(
             name: "PersistenceKit",
             dependencies: [
-                "PersistenceCore", "Provisioning", "Updating", "CBlkid", "CFdisk", "CExt2fs", .product(name: "SystemPackage", package: "swift-system"),
+                "PersistenceCore", "Provisioning", "Updating", "Backup", "CBlkid", "CFdisk", "CExt2fs", "CZstd",
+                .product(name: "SystemPackage", package: "swift-system"),
             ]),
         .target(
             name: "LWCommands",
-            dependencies: ["PersistenceKit", "Provisioning", "Updating", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["PersistenceKit", "Provisioning", "Updating", "Backup", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "lwctl", dependencies: ["LWCommands"]),
         // The build's signer: makes the update key pair and signs an image's manifest.
@@ -50,6 +55,7 @@ let package = Package(
         .testTarget(name: "PlanningTests", dependencies: ["PersistenceCore", "PlanningBuilders"]),
         .testTarget(name: "ProvisioningTests", dependencies: ["Provisioning"]),
         .testTarget(name: "UpdatingTests", dependencies: ["Updating"]),
+        .testTarget(name: "BackupTests", dependencies: ["Backup", "PersistenceCore"]),
         .testTarget(
             name: "PipelineTests",
             dependencies: ["PersistenceKit", "PlanningBuilders", .product(name: "SystemPackage", package: "swift-system")]),

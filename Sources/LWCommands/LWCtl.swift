@@ -18,7 +18,7 @@ public struct LWCtl: ParsableCommand {
             /mnt/lightwhale-data and overlays /etc, /home and /var/www on it; Docker keeps its data in \
             /mnt/lightwhale-data/docker. Nothing without the header or the name is ever written.
             """,
-        subcommands: [Claim.self, Status.self, Devices.self, Enable.self, Configure.self, Network.self, Update.self])
+        subcommands: [Claim.self, Status.self, Devices.self, Enable.self, Configure.self, Network.self, Update.self, BackupCommand.self, RestoreCommand.self])
 
     public init() {}
 

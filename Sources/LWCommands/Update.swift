@@ -74,7 +74,7 @@ struct Update: ParsableCommand {
                 }
             } catch {
                 meter.end()
-                if output.json { try? Console.json(Refusal(error)) }
+                if output.json { try? Console.json(CommandRefusal(error)) }
                 throw Failure(description: "not staging \(image): \(error)")
             }
             meter.end()
@@ -120,24 +120,8 @@ struct Update: ParsableCommand {
                 Console.out("the next boot runs \(next)" + (state.failed.map { "; \($0.version): \($0.reason)" } ?? ""))
             }
         } catch {
-            if output.json { try? Console.json(Refusal(error)) }
+            if output.json { try? Console.json(CommandRefusal(error)) }
             throw Failure(description: "\(error)")
-        }
-    }
-
-    /// `--json`'s answer when nothing was done: a refusal names its rule; anything else (an
-    /// unreadable image, a full disk) failed.
-    struct Refusal: Encodable {
-        var result: String
-        var code: String
-        var message: String
-
-        init(_ error: any Error) {
-            if let e = error as? UpdateError {
-                (result, code, message) = ("refused", e.code, e.description)
-            } else {
-                (result, code, message) = ("failed", "failed", "\(error)")
-            }
         }
     }
 }
@@ -149,10 +133,12 @@ final class Meter {
 
     init(enabled: Bool) { self.enabled = enabled }
 
+    /// `total` 0: not known.
     func show(_ what: String, done: UInt64, total: UInt64, seconds: Double) {
         guard enabled else { return }
         let rate = seconds > 0 ? Double(done) / seconds / 1_048_576 : 0
-        Console.progress("\(what): \(done >> 20) of \(total >> 20) MiB, " + String(format1: rate) + " MiB/s")
+        let amount = total > 0 ? "\(min(done, total) >> 20) of \(total >> 20) MiB" : "\(done >> 20) MiB"
+        Console.progress("\(what): \(amount), " + String(format1: rate) + " MiB/s")
         shown = true
     }
 

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-/// Runs e2fsprogs tools (mke2fs, e2fsck): the one place a child process is started.
+/// Runs e2fsprogs tools (mke2fs, e2fsck), docker and tar: the one place a child process is started.
 enum Subprocess {
     struct Result {
         var status: Int32
@@ -17,39 +17,16 @@ enum Subprocess {
     static func run(_ argv: [String], limit: Double? = nil, progress: ((String) -> Void)? = nil) throws -> Result {
         let output = try Pipe(argv[0])
         let channel = progress == nil ? nil : try Pipe(argv[0])
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, output.write, 1)
-        posix_spawn_file_actions_adddup2(&actions, output.write, 2)
-        if let channel { posix_spawn_file_actions_adddup2(&actions, channel.write, 3) }
-        let program = resolve(argv[0])
-        var pid: pid_t = 0
-        let cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-        defer { cargs.forEach { free($0) } }
-        let env: [UnsafeMutablePointer<CChar>?] = [String](["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C"]).map { strdup($0) } + [nil]
-        defer { env.forEach { free($0) } }
-        // Default signal handling in the child, whatever this process blocks or ignores: the
-        // time limit's SIGTERM must reach it.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t()
-        var all = sigset_t()
-        sigemptyset(&none)
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let r = posix_spawn(&pid, program, &actions, &attributes, cargs, env)
-        output.closeWrite()
-        channel?.closeWrite()
+        var wiring: [(Int32, Int32)] = [(output.write, 1), (output.write, 2)]
+        if let channel { wiring.append((channel.write, 3)) }
         defer {
             output.closeRead()
             channel?.closeRead()
         }
-        guard r == 0 else { throw SystemError.errno("run", argv[0], code: r) }
+        let spawned = Swift.Result<pid_t, any Error> { try spawn(argv, stdin: nil, wiring: wiring) }
+        output.closeWrite()
+        channel?.closeWrite()
+        let pid = try spawned.get()
 
         let clock = ClaimClock.system
         let start = clock.milliseconds()
@@ -90,10 +67,44 @@ enum Subprocess {
                 }
             }
         }
+        return Result(status: wait(pid), output: String(decoding: collected, as: UTF8.self), timedOut: signalled != nil)
+    }
+
+    /// Starts `argv` with `stdin` (nil: /dev/null) and each `(fd, as)` of `wiring` dup'ed to the
+    /// child's descriptor `as`, in a clean environment, with default signal handling whatever
+    /// this process blocks or ignores (a time limit's SIGTERM must reach it).
+    static func spawn(_ argv: [String], stdin: Int32?, wiring: [(Int32, Int32)]) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if let stdin { posix_spawn_file_actions_adddup2(&actions, stdin, 0) } else { posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0) }
+        for (fd, target) in wiring { posix_spawn_file_actions_adddup2(&actions, fd, target) }
+        let program = resolve(argv[0])
+        var pid: pid_t = 0
+        let cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { cargs.forEach { free($0) } }
+        let env: [UnsafeMutablePointer<CChar>?] = [String](["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C"]).map { strdup($0) } + [nil]
+        defer { env.forEach { free($0) } }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        var all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let r = posix_spawn(&pid, program, &actions, &attributes, cargs, env)
+        guard r == 0 else { throw SystemError.errno("run", argv[0], code: r) }
+        return pid
+    }
+
+    /// The child's exit status, or 128 + the signal that ended it.
+    static func wait(_ pid: pid_t) -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Result(status: code, output: String(decoding: collected, as: UTF8.self), timedOut: signalled != nil)
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
     static func resolve(_ name: String) -> String {
