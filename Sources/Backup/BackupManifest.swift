@@ -1,4 +1,5 @@
 import FoundationEssentials
+import Updating
 
 /// The archive's first member, `lightwhale-backup.json`: what made it and what it holds, read
 /// before a restore touches a disk.
@@ -51,20 +52,11 @@ public struct BackupManifest: Codable, Equatable, Sendable {
 public struct BackupSums: Codable, Equatable, Sendable {
     public static let name = "lightwhale-backup.sums"
 
+    /// A path, its size and SHA-256: what an image's manifest says of each of its files too.
+    public typealias File = UpdateManifest.File
+
     public var format: Int
     public var files: [File]
-
-    public struct File: Codable, Equatable, Sendable {
-        public var path: String
-        public var size: UInt64
-        public var sha256: String
-
-        public init(path: String, size: UInt64, sha256: String) {
-            self.path = path
-            self.size = size
-            self.sha256 = sha256
-        }
-    }
 
     public init(files: [File]) {
         format = BackupManifest.currentFormat

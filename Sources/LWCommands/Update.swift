@@ -9,7 +9,8 @@ struct Update: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Stage a signed Lightwhale image on the data disk, to be booted next.",
         discussion: """
-            IMAGE is a Lightwhale ISO file (as downloaded), or a CD or disk holding one. Its manifest \
+            IMAGE is a Lightwhale ISO file (as downloaded), a CD or disk holding one, or an http(s) URL \
+            of one (fetched with curl onto the data disk, staged, then removed). Its manifest \
             (lightwhale/manifest.json) must be signed by the key this system was built to trust \
             (/usr/lib/lightwhale/update.pub); the kernel, initrd and root images it names are copied \
             to /mnt/lightwhale-data/lightwhale/updates/VERSION/, each checked against its signed size \
@@ -29,7 +30,7 @@ struct Update: ParsableCommand {
             the version before this one; --next-boot and --mark-good are the boot's own steps.
             """)
 
-    @Argument(help: ArgumentHelp("The Lightwhale ISO to stage (a file, or a device holding it).", valueName: "image"))
+    @Argument(help: ArgumentHelp("The Lightwhale ISO to stage (a file, a device holding it, or a URL).", valueName: "image"))
     var image: String?
     @Flag(name: .long, help: "Stage even if the image is not newer than the running version.")
     var allowDowngrade = false
@@ -69,7 +70,13 @@ struct Update: ParsableCommand {
             let meter = Meter(enabled: LiveSystem.isTerminal(2) && !output.json)
             let result: Stager.Result
             do {
-                result = try Stager.stage(image: image, root: rootOptions.absoluteRoot, allowDowngrade: allowDowngrade) {
+                var file = image
+                if Download.isURL(image) {
+                    file = try Download.fetch(image, root: root) { meter.show("download", done: $0, total: 0, seconds: $1) }
+                    meter.end()
+                }
+                defer { if file != image { unlink(file) } }
+                result = try Stager.stage(image: file, root: root, allowDowngrade: allowDowngrade) {
                     meter.show($0, done: $1, total: $2, seconds: $3)
                 }
             } catch {

@@ -137,6 +137,42 @@ extension PrivilegedTests {
             #expect(try s.run("altered-file").stderr.contains("boot/rootfs.squashfs does not match its signed manifest"))
         }
 
+        /// A server on this machine's loopback, started and stopped by the script.
+        @Test("an image at a URL is fetched onto the data disk, staged like a file and removed; an HTTP error or an altered download stages nothing", .sandbox)
+        func fromURL() throws {
+            let s = try Self.run(
+                """
+                    sign "$D/trusted.key" 2.2.0 && iso good
+                    (cd "$D/tree" && sha256sum $FILES) >"$OUT/signed.sums"
+                    # one byte of the root image changed after signing (whatever it was)
+                    b=$(od -An -tu1 -j 1000000 -N 1 "$D/tree/boot/rootfs.squashfs" | tr -d ' ')
+                    printf "$(printf '\\%03o' $(((b + 1) % 256)))" | dd of="$D/tree/boot/rootfs.squashfs" bs=1 seek=1000000 conv=notrunc status=none
+                    iso bent
+                    python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$D" </dev/null >"$D/http.log" 2>&1 &
+                    server=$!
+                    # (SIGKILL: the test runner's children may inherit an ignored SIGTERM)
+                    trap 'kill -KILL $server 2>/dev/null; wait $server 2>/dev/null || true; lw_unmount_all' EXIT
+                    for i in $(seq 100); do port=$(grep -oE 'port [0-9]+' "$D/http.log" | cut -d' ' -f2) && [ -n "$port" ] && break; sleep 0.1; done
+                    lw missing update "http://127.0.0.1:$port/missing.iso" --root "$R" --json
+                    lw bent update "http://127.0.0.1:$port/bent.iso" --root "$R" --json
+                    tree after-refusals
+                    lw url update "http://127.0.0.1:$port/good.iso" --root "$R" --json
+                    ls "$R/mnt/lightwhale-data/lightwhale/updates" >"$OUT/updates.ls"
+                    (cd "$R/mnt/lightwhale-data/lightwhale/updates/2.2.0" && sha256sum $FILES) >"$OUT/staged.sums" || true
+                    """)
+            let missing = try s.run("missing")
+            #expect(missing.status == 1 && missing.json["result"] as? String == "failed", "\(missing.json)")
+            #expect(missing.stderr.contains("curl exited 22") && missing.stderr.contains("404"), "\(missing.stderr)")
+            let bent = try s.run("bent")
+            #expect(bent.status == 1 && bent.json["code"] as? String == "mismatch", "\(bent.json) \(bent.stderr)")
+            let left = try String(contentsOfFile: s.out + "/after-refusals.tree", encoding: .utf8)
+            #expect(!left.contains("updates/"), "nothing is left of a refused download: \(left)")
+            let url = try s.run("url")
+            #expect(url.status == 0 && url.json["version"] as? String == "2.2.0", "\(url.json) \(url.stderr)")
+            #expect(try String(contentsOfFile: s.out + "/updates.ls", encoding: .utf8) == "2.2.0\nstate.json\n", "the download is removed")
+            #expect(try String(contentsOfFile: s.out + "/staged.sums", encoding: .utf8) == String(contentsOfFile: s.out + "/signed.sums", encoding: .utf8))
+        }
+
         /// The boots are played by what /init and the booted version run, with the running version
         /// changed in /etc/lightwhale-release as a boot of the other version would change it.
         @Test("across boots: tried, abandoned when it never marks itself good, tried again when restaged, good, rolled back", .sandbox)
