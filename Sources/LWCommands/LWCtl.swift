@@ -8,7 +8,7 @@ import PersistenceKit
 public struct LWCtl: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "lwctl",
-        abstract: "Lightwhale persistence: claim, inspect and enable the data device.",
+        abstract: "Lightwhale persistence: claim, inspect and enable the data device; update, back up and restore.",
         discussion: """
             Lightwhale is immutable: without persistence every change lives in RAM and a reboot is a \
             factory reset. Persistence is opt-in: write the magic header `lightwhale-please-format-me` \

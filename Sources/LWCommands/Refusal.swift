@@ -47,6 +47,8 @@ extension Console {
     static func hostname() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, 255) == 0 else { return "" }
-        return String(cString: buffer).filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        // It names the archive: letters, digits, dots and dashes only.
+        return name.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." }
     }
 }

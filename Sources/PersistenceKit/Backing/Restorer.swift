@@ -103,9 +103,7 @@ public enum Restorer {
         var seconds: Double { Double(clock.milliseconds() - start) / 1000 }
         let executor = SystemExecutor()
         var node = ""
-        var touched = false
         do {
-            touched = true
             for step in steps { try executor.run(step) }
             node = try executor.location(partition, device: partition.displayName).path
             try expand(archive, into: target, progress: { progress($0, archive.size, seconds) })
@@ -122,10 +120,11 @@ public enum Restorer {
             try executor.run(Restoring.finishing(partition, policy: policy))
         } catch {
             executor.rollback()
-            try? Directory.removeTree(target)
-            throw RestoreFailure(device: disk.path, cause: error, touched: touched)
+            // rmdir, never a tree: if the unmount failed, what is below is the new disk's.
+            rmdir(target)
+            throw RestoreFailure(device: disk.path, cause: error)
         }
-        try? Directory.removeTree(target)
+        rmdir(target)
         let sums = archive.reader.read
         return Result(
             device: disk.path, partition: node, version: archive.manifest.version, created: archive.manifest.created, files: sums.files.count,
@@ -157,18 +156,13 @@ public enum Restorer {
         guard code == 0 else { throw SystemError("expand the archive into", target, "tar exited \(code)" + (errors.isEmpty ? "" : ": \(errors)")) }
     }
 
-    /// A restore that stopped: what it left on the disk is said with the cause.
+    /// A restore that stopped once the disk was being written: what it left is said with the cause.
     public struct RestoreFailure: Error, CustomStringConvertible {
         public var device: String
         public var cause: any Error
-        /// Whether the disk was written.
-        public var touched: Bool
 
         public var description: String {
-            "\(cause)"
-                + (touched
-                    ? "; \(device) now holds an unfinished restore (partition \(Restoring.partitionName)), which no boot uses as a data disk: restore again, or enable it"
-                    : "")
+            "\(cause); \(device) now holds an unfinished restore (partition \(Restoring.partitionName)), which no boot uses as a data disk: restore again, or enable it"
         }
     }
 }

@@ -12,7 +12,7 @@ final class Streamed {
     private(set) var fd: Int32
     private let errors: Int32
 
-    init(_ argv: [String], _ direction: Direction, stdout: Int32? = nil) throws {
+    init(_ argv: [String], _ direction: Direction) throws {
         let pipe = try Subprocess.Pipe(argv[0])
         // An unlinked file: stderr can be long, and a pipe left unread would stop the child.
         var template = Array("/tmp/lwctl-stderr.XXXXXX".utf8CString)
@@ -25,7 +25,7 @@ final class Streamed {
             pid = try Subprocess.spawn(argv, stdin: nil, wiring: [(pipe.write, 1), (errors, 2)])
             fd = dup(pipe.read)
         case .writingItsInput:
-            pid = try Subprocess.spawn(argv, stdin: pipe.read, wiring: [(stdout ?? errors, 1), (errors, 2)])
+            pid = try Subprocess.spawn(argv, stdin: pipe.read, wiring: [(errors, 1), (errors, 2)])
             fd = dup(pipe.write)
         }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)

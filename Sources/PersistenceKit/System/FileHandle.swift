@@ -181,11 +181,13 @@ enum Directory {
         }
     }
 
-    static func treeSize(_ path: String) -> UInt64 {
+    /// The bytes of the regular files under `path`, not crossing into other file systems (a
+    /// running container's overlay is mounted inside Docker's data).
+    static func treeSize(_ path: String, device: UInt64? = nil) -> UInt64 {
         var st = stat()
-        guard lstat(path, &st) == 0 else { return 0 }
+        guard lstat(path, &st) == 0, device == nil || device == UInt64(st.st_dev) else { return 0 }
         switch st.st_mode & S_IFMT {
-        case S_IFDIR: return list(path).reduce(0) { $0 + treeSize(path + "/" + $1) }
+        case S_IFDIR: return list(path).reduce(0) { $0 + treeSize(path + "/" + $1, device: UInt64(st.st_dev)) }
         case S_IFREG: return UInt64(st.st_size)
         default: return 0
         }
