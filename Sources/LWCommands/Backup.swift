@@ -57,10 +57,9 @@ struct BackupCommand: ParsableCommand {
             }
             meter.end()
             if outputOptions.json { return try Console.json(result) }
-            let rate = result.seconds > 0 ? Double(result.fileBytes) / result.seconds / 1_048_576 : 0
             Console.error(
                 "backed up \(result.files) files (\(Bytes(result.fileBytes))) in " + String(format1: result.seconds) + " s, "
-                    + String(format1: rate) + " MiB/s" + (result.paused.isEmpty ? "" : "; paused meanwhile: " + result.paused.joined(separator: ", ")))
+                    + Meter.rate(result.fileBytes, result.seconds) + (result.paused.isEmpty ? "" : "; paused meanwhile: " + result.paused.joined(separator: ", ")))
             if path != "-" { Console.out("wrote \(path) (\(Bytes(result.bytes)))") }
         }
     }
@@ -129,10 +128,9 @@ struct RestoreCommand: ParsableCommand {
                     progress: { meter.show("restore", done: $0, total: $1 ?? 0, seconds: $2) })
                 meter.end()
                 if outputOptions.json { return try Console.json(result) }
-                let rate = result.seconds > 0 ? Double(result.fileBytes) / result.seconds / 1_048_576 : 0
                 Console.out(
                     "restored \(result.files) files (\(Bytes(result.fileBytes))) onto \(result.partition) in " + String(format1: result.seconds)
-                        + " s, " + String(format1: rate) + " MiB/s, every one checked: boot with \(result.device) attached to use it")
+                        + " s, " + Meter.rate(result.fileBytes, result.seconds) + ", every one checked: boot with \(result.device) attached to use it")
             } catch let e as Failure {
                 meter.end()
                 throw e

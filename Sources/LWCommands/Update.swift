@@ -143,10 +143,14 @@ final class Meter {
     /// `total` 0: not known.
     func show(_ what: String, done: UInt64, total: UInt64, seconds: Double) {
         guard enabled else { return }
-        let rate = seconds > 0 ? Double(done) / seconds / 1_048_576 : 0
         let amount = total > 0 ? "\(min(done, total) >> 20) of \(total >> 20) MiB" : "\(done >> 20) MiB"
-        Console.progress("\(what): \(amount), " + String(format1: rate) + " MiB/s")
+        Console.progress("\(what): \(amount), " + Self.rate(done, seconds))
         shown = true
+    }
+
+    /// "12.3 MiB/s".
+    static func rate(_ bytes: UInt64, _ seconds: Double) -> String {
+        String(format1: seconds > 0 ? Double(bytes) / seconds / 1_048_576 : 0) + " MiB/s"
     }
 
     func end() {
