@@ -25,7 +25,8 @@ public enum Restorer {
         let fd: Int32
         let path: String
         public let size: UInt64?
-        public private(set) var manifest: BackupManifest
+        /// Read by `init`, which throws when there is none.
+        public var manifest: BackupManifest { reader.manifest! }
         var read: UInt64 = 0
         var reader = ArchiveReader()
         let zstd = ZstdStream(.decompress)
@@ -43,12 +44,10 @@ public enum Restorer {
                 var st = stat()
                 size = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? UInt64(st.st_size) : nil
             }
-            manifest = BackupManifest(version: "", created: "", host: "", withImages: false, contents: [], paused: [])
             while reader.manifest == nil {
                 guard let piece = try next() else { _ = try reader.verdict(); break }
                 pending += piece
             }
-            manifest = reader.manifest!
         }
 
         /// The next expanded piece, checked by the reader before anyone writes it; nil at the end.
