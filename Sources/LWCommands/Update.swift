@@ -27,7 +27,7 @@ struct Update: ParsableCommand {
             The state of updates is in /mnt/lightwhale-data/lightwhale/updates/state.json: the \
             staged version, the one being tried, the good one and the one before it, and the last \
             one abandoned and why (lwctl status shows them). --rollback makes the next boot run \
-            the version before this one; --next-boot and --mark-good are the boot's own steps.
+            the version before this one; --next-boot, --mark-good and --mark-bad are the boot's own steps.
             """)
 
     @Argument(help: ArgumentHelp("The Lightwhale ISO to stage (a file, a device holding it, or a URL).", valueName: "image"))
@@ -40,6 +40,8 @@ struct Update: ParsableCommand {
     var nextBoot = false
     @Flag(name: .long, help: "(A booted version, once sshd and Docker are up.) Mark the running version good: it boots by default.")
     var markGood = false
+    @Option(name: .long, help: ArgumentHelp("(A booted version whose sshd or Docker did not come up in time.) Abandon it with REASON if it is being tried, so that a reboot runs the version before it; one that came up on an earlier boot is kept (exit status 3).", valueName: "reason"))
+    var markBad: String?
     @Flag(name: .long, help: "(With --next-boot.) Load the chosen version's kernel and initrd for --kexec.")
     var load = false
     @Flag(name: .long, help: "(The boot medium's /init, with the data disk unmounted.) Boot the kernel --load loaded.")
@@ -48,8 +50,9 @@ struct Update: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        let modes = [image != nil, rollback, nextBoot, markGood, kexec].filter { $0 }.count
-        if modes != 1 { throw ValidationError("give an IMAGE to stage, or one of --rollback, --next-boot, --mark-good, --kexec") }
+        let modes = [image != nil, rollback, nextBoot, markGood, markBad != nil, kexec].filter { $0 }.count
+        if modes != 1 { throw ValidationError("give an IMAGE to stage, or one of --rollback, --next-boot, --mark-good, --mark-bad, --kexec") }
+        if let reason = markBad, reason.allSatisfy(\.isWhitespace) { throw ValidationError("--mark-bad needs a reason (lwctl status shows it)") }
         if load && !nextBoot { throw ValidationError("--load is for --next-boot") }
         if allowDowngrade && image == nil { throw ValidationError("--allow-downgrade is for staging an IMAGE") }
     }
@@ -62,7 +65,7 @@ struct Update: ParsableCommand {
                 try Kexec.exec()
                 return
             }
-            if rollback || nextBoot || markGood {
+            if rollback || nextBoot || markGood || markBad != nil {
                 try moveState(root: root)
                 return
             }
@@ -115,6 +118,14 @@ struct Update: ParsableCommand {
                 if output.json { return try Console.json(moved) }
                 return Console.out(moved.directory.map { "\(moved.choice) \($0)" } ?? moved.choice)
             }
+            if let reason = markBad {
+                let running = Stager.runningVersion(root: root) ?? "this version"
+                guard let state = try Stager.giveUp(root: root, reason: reason) else {
+                    throw Failure(description: "Lightwhale \(running) is not on trial (it came up before, or it is the medium's): kept", code: 3)
+                }
+                if output.json { return try Console.json(state) }
+                return Console.out("Lightwhale \(running) abandoned: \(reason); the next boot runs the version before it")
+            }
             let state = rollback ? try Stager.rollback(root: root) : try Stager.markGood(root: root)
             if output.json { return try Console.json(state) }
             if markGood {
@@ -126,6 +137,8 @@ struct Update: ParsableCommand {
                 let next = (state.staged ?? state.good).map { "Lightwhale \($0)" } ?? "the boot medium's version"
                 Console.out("the next boot runs \(next)" + (state.failed.map { "; \($0.version): \($0.reason)" } ?? ""))
             }
+        } catch let e as Failure {
+            throw e
         } catch {
             if output.json { try? Console.json(CommandRefusal(error)) }
             throw Failure(description: "\(error)")

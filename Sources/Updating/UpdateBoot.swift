@@ -55,6 +55,15 @@ public enum UpdateBoot {
         return s
     }
 
+    /// Said by a version booted from the data disk whose sshd or Docker did not come up in time.
+    /// One being tried is abandoned with `reason` (its boot then reboots into the version before
+    /// it); one that came up on an earlier boot is kept, so a slow start never loops reboots:
+    /// nil, nothing changes.
+    public static func giveUp(_ state: UpdateState, running: String, reason: String) -> UpdateState? {
+        guard state.trying == running else { return nil }
+        return abandon(state, running, reason: reason)
+    }
+
     /// `lwctl update --rollback`: the next boot runs the version before this one (the previous
     /// good one, or the medium's), and this one is not booted again by itself.
     public static func rollback(_ state: UpdateState, running: String) throws(UpdateError) -> UpdateState {

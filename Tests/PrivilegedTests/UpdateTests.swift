@@ -221,6 +221,40 @@ extension PrivilegedTests {
             #expect(try s.run("after-rollback").stdout == "medium\n")
         }
 
+        @Test("a version on trial whose Docker is not up in time abandons itself with that reason; one that came up before is kept (exit 3)", .sandbox)
+        func givesUp() throws {
+            let s = try Self.run(
+                """
+                    as() { sed -i "s/^VERSION=.*/VERSION=$1/" "$R/etc/lightwhale-release"; }
+                    lw update update "$D/new.iso" --root "$R" --json
+                    lw try update --next-boot --root "$R"
+                    as 2.2.0
+                    lw bad update --mark-bad "Docker was not up within 60 s of its boot" --root "$R"
+                    lw bad-again update --mark-bad "Docker was not up" --root "$R"
+                    as 2.1.3
+                    lw after update --next-boot --root "$R"
+                    lw status status --root "$R" --json
+                    lw restage update "$D/new.iso" --root "$R" --json
+                    lw try-again update --next-boot --root "$R"
+                    as 2.2.0
+                    lw good update --mark-good --root "$R"
+                    lw slow update --mark-bad "Docker was not up within 60 s of its boot" --root "$R"
+                    lw still-good status --root "$R" --json
+                    lw no-reason update --mark-bad " " --root "$R"
+                    """)
+            #expect(try s.run("bad").stdout == "Lightwhale 2.2.0 abandoned: Docker was not up within 60 s of its boot; the next boot runs the version before it\n")
+            let again = try s.run("bad-again")
+            #expect(again.status == 3 && again.stderr.contains("not on trial"), "abandoned once: \(again.stderr)")
+            #expect(try s.run("after").stdout == "medium\n")
+            let failed = try s.run("status").json["failed"] as? [String: Any]
+            #expect(failed?["version"] as? String == "2.2.0" && failed?["reason"] as? String == "Docker was not up within 60 s of its boot", "\(failed ?? [:])")
+            #expect(try s.run("try-again").status == 0 && s.run("good").status == 0)
+            let slow = try s.run("slow")
+            #expect(slow.status == 3 && slow.stderr.contains("Lightwhale 2.2.0 is not on trial"), "\(slow.stderr)")
+            #expect(try s.run("still-good").json["good"] as? String == "2.2.0", "a good version is never abandoned by a slow start")
+            #expect(try s.run("no-reason").status == 2)
+        }
+
         /// The test's kernel is random bytes: kexec_file_load refuses it, and nothing is loaded
         /// on this machine.
         @Test("a staged version whose kernel does not load is abandoned at once, with the reason", .sandbox)

@@ -29,6 +29,17 @@ struct UpdateBootTests {
         #expect(UpdateBoot.choose(after, medium: "2.1.3", complete: all).0 == .medium)
     }
 
+    @Test("a version that gives up on itself (Docker not up in time) is abandoned with its own reason; a good one is kept")
+    func givesUp() throws {
+        let (_, trying) = UpdateBoot.choose(UpdateState(staged: "2.2.0", good: "2.1.9"), medium: "2.1.3", complete: all)
+        let gaveUp = try #require(UpdateBoot.giveUp(trying, running: "2.2.0", reason: "Docker was not up within 60 s"))
+        #expect(gaveUp.trying == nil && gaveUp.staged == nil && gaveUp.good == "2.1.9")
+        #expect(gaveUp.failed == UpdateState.Failure(version: "2.2.0", reason: "Docker was not up within 60 s"))
+        #expect(UpdateBoot.choose(gaveUp, medium: "2.1.3", complete: all) == (.version("2.1.9"), gaveUp), "the reason is kept at the next boot")
+        #expect(UpdateBoot.giveUp(gaveUp, running: "2.1.9", reason: "slow") == nil, "a version that came up before is not abandoned")
+        #expect(UpdateBoot.giveUp(UpdateState(), running: "2.1.3", reason: "slow") == nil, "nor the medium's")
+    }
+
     @Test("a broken update on top of a good one falls back to the good one, not the medium")
     func fallsBackToGood() throws {
         var s = UpdateBoot.markGood(UpdateBoot.choose(UpdateState(staged: "2.2.0"), medium: "2.1.3", complete: all).1, running: "2.2.0")

@@ -202,6 +202,15 @@ extension Stager {
         return next
     }
 
+    /// For a version booted from the data disk whose sshd or Docker did not come up in time:
+    /// the new state if it was abandoned (being tried), nil if it is kept (it came up before).
+    public static func giveUp(root: String, reason: String) throws -> UpdateState? {
+        let (policy, _, state) = try load(root: root)
+        guard let next = UpdateBoot.giveUp(state, running: try requiredVersion(root: root), reason: reason) else { return nil }
+        try save(next, policy: policy)
+        return next
+    }
+
     /// A version this boot could not start (its kernel would not load): not tried again.
     public static func abandon(root: String, version: String, reason: String) throws {
         let (policy, _, state) = try load(root: root)
