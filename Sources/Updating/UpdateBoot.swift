@@ -30,6 +30,16 @@ public enum UpdateBoot {
         return (.medium, s)
     }
 
+    /// A staging of `version` cut short (its `.part` left by a power cut or a crash while
+    /// `lwctl update` copied it), discarded at boot: said as the last version abandoned. What
+    /// was staged, tried or good before it is untouched.
+    public static func discardedStaging(_ state: UpdateState, _ version: String) -> UpdateState {
+        var s = state
+        s.failed = UpdateState.Failure(
+            version: version, reason: "its staging was interrupted (a power cut or a crash while lwctl update copied it): discarded")
+        return s
+    }
+
     /// `version` is not booted again by itself: not staged, not good, not being tried.
     public static func abandon(_ state: UpdateState, _ version: String, reason: String) -> UpdateState {
         var s = state

@@ -255,6 +255,24 @@ extension PrivilegedTests {
             #expect(try s.run("no-reason").status == 2)
         }
 
+        @Test("a staging or a download cut short is discarded at the next boot, the staging with the reason; the version staged before it still boots", .sandbox)
+        func interruptedAtBoot() throws {
+            let s = try Self.run(
+                """
+                    lw update update "$D/new.iso" --root "$R" --json
+                    mkdir -p "$R/mnt/lightwhale-data/lightwhale/updates/2.3.0.part/boot"
+                    head -c 1M /dev/urandom >"$R/mnt/lightwhale-data/lightwhale/updates/2.3.0.part/boot/rootfs.squashfs"
+                    head -c 1M /dev/urandom >"$R/mnt/lightwhale-data/lightwhale/updates/download.iso.part"
+                    lw boot update --next-boot --root "$R"
+                    ls "$R/mnt/lightwhale-data/lightwhale/updates" >"$OUT/updates.ls"
+                    lw status status --root "$R" --json
+                    """)
+            #expect(try s.run("boot").stdout == "2.2.0 \(s.root)/mnt/lightwhale-data/lightwhale/updates/2.2.0\n")
+            #expect(try String(contentsOfFile: s.out + "/updates.ls", encoding: .utf8) == "2.2.0\nstate.json\n")
+            let failed = try s.run("status").json["failed"] as? [String: Any]
+            #expect(failed?["version"] as? String == "2.3.0" && (failed?["reason"] as? String)?.hasPrefix("its staging was interrupted") == true, "\(failed ?? [:])")
+        }
+
         /// The test's kernel is random bytes: kexec_file_load refuses it, and nothing is loaded
         /// on this machine.
         @Test("a staged version whose kernel does not load is abandoned at once, with the reason", .sandbox)

@@ -40,6 +40,14 @@ struct UpdateBootTests {
         #expect(UpdateBoot.giveUp(UpdateState(), running: "2.1.3", reason: "slow") == nil, "nor the medium's")
     }
 
+    @Test("a staging cut short is said as abandoned; what was staged, tried or good stays")
+    func interruptedStaging() {
+        let s = UpdateState(staged: "2.2.0", trying: "2.2.0", good: "2.1.9", previous: "2.1.8")
+        let after = UpdateBoot.discardedStaging(s, "2.3.0")
+        #expect(after.failed?.version == "2.3.0" && after.failed?.reason.hasPrefix("its staging was interrupted") == true)
+        #expect(UpdateState(staged: after.staged, trying: after.trying, good: after.good, previous: after.previous) == s)
+    }
+
     @Test("a broken update on top of a good one falls back to the good one, not the medium")
     func fallsBackToGood() throws {
         var s = UpdateBoot.markGood(UpdateBoot.choose(UpdateState(staged: "2.2.0"), medium: "2.1.3", complete: all).1, running: "2.2.0")

@@ -7,7 +7,7 @@ import Updating
 /// `lwctl update`: copies a signed image's kernel, initrd and root images onto the data file
 /// system, each checked against the signed manifest as it is copied. The boot medium is never
 /// written. A version is complete only once renamed from `<version>.part`, so a power cut
-/// leaves an interrupted staging that the next update (or boot) discards.
+/// leaves an interrupted staging that the next boot from the medium (or update) discards.
 public enum Stager {
     public struct Result: Codable, Sendable {
         public var version: String
@@ -182,10 +182,19 @@ extension Stager {
     }
 
     /// For the medium's /init after the claim: which version to boot, saved as being tried first.
+    /// An interrupted staging (or download) is discarded first, and said.
     public static func nextBoot(root: String) throws -> Moved {
         let (policy, updates, state) = try load(root: root)
         let medium = try requiredVersion(root: root)
-        let (choice, next) = UpdateBoot.choose(state, medium: medium) { complete(updates + "/" + $0) }
+        // nothing downloads at boot: a download there was cut short
+        unlink(updates + "/" + Download.name)
+        var found = state
+        for name in Directory.list(updates).sorted() where Directory.isDirectory(updates + "/" + name) {
+            guard let version = Staging.interrupted(name) else { continue }
+            try Directory.removeTree(updates + "/" + name)
+            found = UpdateBoot.discardedStaging(found, version)
+        }
+        let (choice, next) = UpdateBoot.choose(found, medium: medium) { complete(updates + "/" + $0) }
         if next != state { try save(next, policy: policy) }
         switch choice {
         case .medium: return Moved(choice: "medium", directory: nil, state: next)
