@@ -42,10 +42,11 @@ ovmf_pair() {
 #                         restarted machine keeps them). Without OVMF: false, QEMU_CMD unset.
 #   --vars FILE           the VM's own copy of OVMF_VARS (needed with --firmware efi)
 #   --iso FILE            the Lightwhale ISO
-#   --media virtio|cdrom|guide-cdrom|none
+#   --media virtio|cdrom|guide-cdrom|usb|none
 #                         how the ISO is attached: a read-only raw virtio disk (default; the guide's
 #                         first command), -cdrom, the guide's second command's CD (IDE index 2,
-#                         -boot d), or not at all
+#                         -boot d), a USB stick (usb-storage on its own xHCI controller, first to
+#                         boot; its QEMU id is bootstick, for device_del), or not at all
 #   --drive SPEC          one more -drive SPEC (repeatable): persistence and other disks
 #   --smp N --mem SIZE    vCPUs (default 2) and memory (default 2G)
 #   --ssh PORT --http PORT  host ports forwarded to the guest's 22 and 80 (virtio NIC, user
@@ -107,11 +108,13 @@ qemu_cmdline() {
     esac
     case $media in
         none) ;;
-        virtio|cdrom|guide-cdrom) [ -n "$iso" ] || { echo "qemu_cmdline: --media $media needs --iso FILE" >&2; return 2; } ;;&
+        virtio|cdrom|guide-cdrom|usb) [ -n "$iso" ] || { echo "qemu_cmdline: --media $media needs --iso FILE" >&2; return 2; } ;;&
         virtio) cmd+=(-drive "file=$iso,format=raw,if=virtio,readonly=on") ;;
         cdrom) cmd+=(-cdrom "$iso") ;;
         guide-cdrom) cmd+=(-drive "file=$iso,index=2,format=raw,media=cdrom,readonly=on" -boot d) ;;
-        *) echo "qemu_cmdline: --media virtio, cdrom, guide-cdrom or none, not '$media'" >&2; return 2 ;;
+        usb) cmd+=(-device qemu-xhci,id=bootxhci -drive "file=$iso,if=none,id=bootstick,format=raw,readonly=on"
+            -device usb-storage,bus=bootxhci.0,drive=bootstick,id=bootstick,bootindex=0) ;;
+        *) echo "qemu_cmdline: --media virtio, cdrom, guide-cdrom, usb or none, not '$media'" >&2; return 2 ;;
     esac
     for d in ${drives[@]+"${drives[@]}"}; do cmd+=(-drive "$d"); done
     if [ -n "$kernel" ]; then
