@@ -6,6 +6,8 @@
 #                              ... with a persistence disk (made if missing)
 #   make smoke                 boot it under BIOS and EFI and check it works
 #   make next-image            build/lightwhale-next-x86.iso: one version up (the update test's)
+#   make netboot               build/netboot/: the image as a network boot serves it (iPXE
+#                              script, PXELINUX, kernel, initrd, the root as a second initrd)
 #   make lwctl                 the persistence tool the image carries (and lwsign,
 #                              which signs the image for lwctl update)
 #
@@ -47,6 +49,10 @@ next-image: $(LWCTL_DEP)
 
 $(NEXT_ISO): $(RECIPE_FILES) $(if $(LWCTL_DEP),$(LWCTL_BIN) $(LWSIGN_BIN))
 	LW_VERSION=$(NEXT_VERSION) ISO=$(CURDIR)/$(NEXT_ISO) LWCTL=$(if $(LWCTL_DEP),$(CURDIR)/$(LWCTL_BIN),none) image-recipe/build
+
+.PHONY: netboot
+netboot: image
+	image-recipe/netboot $(ISO) build/netboot
 
 run: image
 	image-recipe/run-qemu $(ISO) $(PERSIST)

@@ -52,6 +52,9 @@ ovmf_pair() {
 #   --ssh PORT --http PORT  host ports forwarded to the guest's 22 and 80 (virtio NIC, user
 #                         networking); without either: no NIC of ours, QEMU's default
 #   --bind ADDR           the host address the forwards listen on (default 127.0.0.1; "" = all)
+#   --tftp DIR --bootfile FILE
+#                         a network boot: QEMU's own DHCP names FILE, its TFTP server serves DIR
+#                         (make netboot's), the NIC's iPXE option ROM boots first (-boot n)
 #   --restrict on|off     on (default): the guest reaches nothing beyond QEMU's own DHCP (no DNS,
 #                         no host, no internet; the forwards still work), so that a test guest's
 #                         default NTP pool, DNS or registry never leaves this machine. off: QEMU's
@@ -65,7 +68,7 @@ ovmf_pair() {
 #   --no-rng              no virtio-rng device (default: one, the guest's entropy)
 qemu_cmdline() {
     local firmware=bios vars= iso= media=virtio smp=2 mem=2G ssh= http= bind=127.0.0.1 serial= restrict=on
-    local monitor= kernel= initrd= append= noreboot= rng=1 code ovmf_vars fwd
+    local monitor= kernel= initrd= append= noreboot= rng=1 tftp= bootfile= code ovmf_vars fwd
     local drives=() extra=() d
     unset QEMU_CMD
     while [ $# -gt 0 ]; do
@@ -86,6 +89,8 @@ qemu_cmdline() {
             --ssh) ssh=$2 ;;
             --http) http=$2 ;;
             --bind) bind=$2 ;;
+            --tftp) tftp=$2 ;;
+            --bootfile) bootfile=$2 ;;
             --restrict) restrict=$2 ;;
             --serial) serial=$2 ;;
             --monitor) monitor=$2 ;;
@@ -132,6 +137,11 @@ qemu_cmdline() {
         esac
         [ -z "$ssh" ] || fwd+=",hostfwd=tcp:$bind:$ssh-:22"
         [ -z "$http" ] || fwd+=",hostfwd=tcp:$bind:$http-:80"
+        if [ -n "$tftp" ]; then
+            [ -n "$bootfile" ] || { echo "qemu_cmdline: --tftp needs --bootfile FILE" >&2; return 2; }
+            fwd+=",tftp=$tftp,bootfile=$bootfile"
+            cmd+=(-boot n)
+        fi
         cmd+=(-net nic,model=virtio -net "$fwd")
     fi
     case $serial in
