@@ -15,7 +15,7 @@ VM_DIR=$WORK
 
 UDP_PIDS=
 cleanup() {
-    vm_kill
+    vm_kill_all
     [ -z "$UDP_PIDS" ] || kill $UDP_PIDS 2>/dev/null || true
     if [ "${KEEP_WORK:-}" = 1 ]; then echo "work dir kept: $WORK"; else rm -rf "$WORK"; fi
 }
@@ -101,7 +101,7 @@ vm_ready() {
         0) ;;
         2) fail "SSH login (boot $VM_BOOTS)" "a boot without QEMU's TCG fault" "the fault again: $VM_OOPS" ;;
         *) fail "SSH login (boot $VM_BOOTS)" "the console shows a DHCP address within 240 s" \
-            "none ($(vm_alive && echo "QEMU still running" || echo "QEMU exited: $(tail -3 "$WORK/qemu.$VM_BOOTS.out" 2>/dev/null)"))" ;;
+            "none ($(vm_alive && echo "QEMU still running" || echo "QEMU exited: $(tail -3 "$(vm_qemu_out)" 2>/dev/null)"))" ;;
     esac
     POLL=0.2 wait_until 60 "$login" true ||
         fail "SSH login (boot $VM_BOOTS)" "a login within 60 s of the DHCP address" "$("$login" true 2>&1 | tail -3)"

@@ -9,8 +9,10 @@
 #                            fault, once
 #   vm_reboot_restart LOGIN  `sudo reboot`, then QEMU afresh with the same disks
 #   vm_restart               the one restart path both of those use
+#   vm_use NAME              several VMs in one script: makes NAME the VM the vm_* functions act on
 # Callers may define vm_note (prints a remark; default: to stdout) and set VM_DIR (where consoles,
-# FIFOs and OVMF variables go), VM_NAME (the console file's prefix), VM_SMP, SSH_PORT_FIXED.
+# FIFOs and OVMF variables go), VM_NAME (the console file's prefix), VM_SMP, SSH_PORT_FIXED,
+# VM_WRAP (an array: a command QEMU is started through, e.g. acceptance/tap-fd).
 set -euo pipefail
 
 # free_port: a TCP port on 127.0.0.1 that nothing listens on.
@@ -190,24 +192,55 @@ tcg_oops_early() {
     awk -v oops="$TCG_OOPS" '/Run \/init as init process/ { exit } index($0, oops) { f = 1; exit } END { exit !f }' "${1:--}"
 }
 
-# ---- One VM at a time, in the background -------------------------------------------------------
+# ---- VMs in the background ---------------------------------------------------------------------
 # State: VM_PID, VM_READER (the console's time stamper), VM_LOG (this boot's console: each line
 # behind the $EPOCHREALTIME it was read at), VM_LOG_FROM (where in it this boot's part starts),
 # VM_T0 (QEMU's start), VM_BOOTS (QEMU processes started), VM_ARGS (vm_boot's options, for a
-# restart), VM_TYPED (what vm_type typed at the boot: prompt), SSH_PORT, HTTP_PORT.
+# restart), VM_TYPED (what vm_type typed at the boot: prompt), VM_FD (the console input kept
+# open), SSH_PORT, HTTP_PORT.
 VM_DIR=${VM_DIR:-}
-VM_PID=
-VM_READER=
-VM_BOOTS=0
-VM_LOG=
-VM_LOG_FROM=0
-VM_TYPED=
-VM_OOPS=
+VM_STATE=(VM_PID VM_READER VM_BOOTS VM_LOG VM_LOG_FROM VM_T0 VM_ARGS VM_TYPED VM_OOPS VM_IN VM_FD
+    VM_NAME VM_WRAP SSH_PORT HTTP_PORT)
+vm_state_reset() {
+    VM_PID= VM_READER= VM_BOOTS=0 VM_LOG= VM_LOG_FROM=0 VM_T0= VM_TYPED= VM_OOPS= VM_IN= VM_FD=
+    SSH_PORT= HTTP_PORT=
+    VM_ARGS=()
+}
+vm_state_reset
+declare -A VM_SAVED=()
+VM_CURRENT=
+
+# vm_use NAME: the vm_* functions act on the VM called NAME from now on (its console file is
+# NAME.N.log); the one they acted on keeps its state for a later vm_use. A new NAME starts with no
+# QEMU and VM_WRAP unset.
+vm_use() {
+    [ "$1" != "$VM_CURRENT" ] || return 0
+    # (a VM started before the first vm_use is kept as ".", for vm_kill_all)
+    VM_SAVED[${VM_CURRENT:-.}]=$({ declare -p "${VM_STATE[@]}" 2>/dev/null || :; } | sed -E 's/^declare -(-|[a-zA-Z]+) /declare -g\1 /; s/^declare -g- /declare -g /')
+    VM_CURRENT=$1
+    unset VM_WRAP
+    if [ -n "${VM_SAVED[$1]:-}" ]; then
+        eval "${VM_SAVED[$1]}"
+    else
+        vm_state_reset
+        VM_NAME=$1
+    fi
+}
+
+# vm_kill_all: every VM vm_use knows, and the current one, killed.
+vm_kill_all() {
+    local name
+    vm_kill
+    for name in "${!VM_SAVED[@]}"; do
+        vm_use "$name"
+        vm_kill
+    done
+}
 
 declare -F vm_note >/dev/null || vm_note() { echo "$*"; }
 
 # vm_boot QEMU_CMDLINE-OPTION...: boots in the background, with --iso $ISO, --smp $VM_SMP
-# (default 2), --ssh/--http on free loopback ports, the OVMF variables in $VM_DIR/vars.fd and
+# (default 2), --ssh/--http on free loopback ports, the OVMF variables in $VM_DIR/[NAME.]vars.fd and
 # --serial to a FIFO whose lines are time-stamped into $VM_LOG; the caller's options come after
 # those and win (all but --serial: the console is the FIFO's). False if qemu_cmdline is (1: no
 # OVMF; 2: a bad option).
@@ -218,21 +251,35 @@ vm_boot() {
     VM_LOG=$VM_DIR/${VM_NAME:-console}.$VM_BOOTS.log
     VM_LOG_FROM=0
     VM_TYPED=
-    SSH_PORT=${SSH_PORT_FIXED:-$(free_port)}
-    HTTP_PORT=$(free_port)
-    local pipe=$VM_DIR/serial.$VM_BOOTS
+    SSH_PORT=${SSH_PORT_FIXED:-$(vm_new_port)}
+    HTTP_PORT=$(vm_new_port)
+    VM_PORTS_TAKEN+=" $SSH_PORT $HTTP_PORT"
+    local pipe=$VM_DIR/${VM_NAME:+$VM_NAME.}serial.$VM_BOOTS
     qemu_cmdline --iso "${ISO:-}" --smp "${VM_SMP:-2}" --ssh "$SSH_PORT" --http "$HTTP_PORT" \
-        --vars "$VM_DIR/vars.fd" --serial "pipe:$pipe" "$@" || return
+        --vars "$VM_DIR/${VM_NAME:+$VM_NAME.}vars.fd" --serial "pipe:$pipe" "$@" || return
     rm -f "$pipe.in" "$pipe.out"
     mkfifo "$pipe.in" "$pipe.out"
     VM_IN=$pipe.in
     VM_T0=$EPOCHREALTIME
-    "${QEMU_CMD[@]}" </dev/null >"$VM_DIR/qemu.$VM_BOOTS.out" 2>&1 &
+    ${VM_WRAP[@]+"${VM_WRAP[@]}"} "${QEMU_CMD[@]}" </dev/null >"$(vm_qemu_out)" 2>&1 &
     VM_PID=$!
-    exec 7<>"$pipe.in"  # keep the input open so the console never sees EOF
+    exec {VM_FD}<>"$pipe.in"  # keep the input open so the console never sees EOF
     (while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "${line%$'\r'}"; done <"$pipe.out" >"$VM_LOG") &
     VM_READER=$!
 }
+
+# vm_new_port: a free_port no VM of this script was given (a QEMU started a moment ago may not
+# listen yet).
+VM_PORTS_TAKEN=
+vm_new_port() {
+    local p
+    p=$(free_port)
+    while [[ " $VM_PORTS_TAKEN " == *" $p "* ]]; do p=$(free_port); done
+    echo "$p"
+}
+
+# vm_qemu_out: where this boot's QEMU writes its own messages.
+vm_qemu_out() { echo "$VM_DIR/${VM_NAME:+$VM_NAME.}qemu.$VM_BOOTS.out"; }
 
 vm_alive() { [ -n "$VM_PID" ] && kill -0 "$VM_PID" 2>/dev/null; }
 
@@ -245,8 +292,8 @@ vm_kill() {
         kill "$VM_READER" 2>/dev/null || true
         wait "$VM_READER" 2>/dev/null || true
     fi
-    exec 7>&- 2>/dev/null || true
-    VM_PID= VM_READER=
+    [ -z "$VM_FD" ] || exec {VM_FD}>&- 2>/dev/null || true
+    VM_PID= VM_READER= VM_FD=
 }
 
 # vm_wait_exit SECONDS: until QEMU has exited (and the console's last lines are in $VM_LOG: the
@@ -266,7 +313,7 @@ vm_type() {
     local text="$1"$'\r' i
     VM_TYPED=$1
     for ((i = 0; i < ${#text}; i++)); do
-        printf '%s' "${text:i:1}" >&7
+        printf '%s' "${text:i:1}" >&"$VM_FD"
         sleep 0.02
     done
 }
