@@ -54,6 +54,8 @@ ovmf_pair() {
 #   --ssh PORT --http PORT  host ports forwarded to the guest's 22 and 80 (virtio NIC, user
 #                         networking); without either: no NIC of ours, QEMU's default
 #   --bind ADDR           the host address the forwards listen on (default 127.0.0.1; "" = all)
+#   --mac MAC             that NIC's MAC address (default QEMU's, 52:54:00:12:34:56; a PXE
+#                         server's per-machine file is named after it)
 #   --tftp DIR --bootfile FILE
 #                         a network boot: QEMU's own DHCP names FILE, its TFTP server serves DIR
 #                         (make netboot's), the NIC's iPXE option ROM boots first (-boot n)
@@ -70,7 +72,7 @@ ovmf_pair() {
 #   --no-rng              no virtio-rng device (default: one, the guest's entropy)
 qemu_cmdline() {
     local firmware=bios vars= iso= media=virtio smp=2 mem=2G ssh= http= bind=127.0.0.1 serial= restrict=on
-    local monitor= kernel= initrd= append= noreboot= rng=1 tftp= bootfile= code ovmf_vars fwd
+    local monitor= kernel= initrd= append= noreboot= rng=1 tftp= bootfile= mac= code ovmf_vars fwd
     local drives=() extra=() d
     unset QEMU_CMD
     while [ $# -gt 0 ]; do
@@ -91,6 +93,7 @@ qemu_cmdline() {
             --ssh) ssh=$2 ;;
             --http) http=$2 ;;
             --bind) bind=$2 ;;
+            --mac) mac=$2 ;;
             --tftp) tftp=$2 ;;
             --bootfile) bootfile=$2 ;;
             --restrict) restrict=$2 ;;
@@ -144,7 +147,7 @@ qemu_cmdline() {
             fwd+=",tftp=$tftp,bootfile=$bootfile"
             cmd+=(-boot n)
         fi
-        cmd+=(-net nic,model=virtio -net "$fwd")
+        cmd+=(-net "nic,model=virtio${mac:+,macaddr=$mac}" -net "$fwd")
     fi
     case $serial in
         "") cmd+=(-serial none) ;;
