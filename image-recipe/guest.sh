@@ -15,11 +15,16 @@
 # VM_WRAP (an array: a command QEMU is started through, e.g. acceptance/tap-fd).
 set -euo pipefail
 
-# free_port: a TCP port on 127.0.0.1 that nothing listens on.
+# free_port: a TCP port on 127.0.0.1 that nothing listens on, below the kernel's ephemeral range
+# when there is room (a client's connection holds its local port there without listening on it,
+# and QEMU's forward then cannot bind that port).
 free_port() {
-    local p
+    local p lo=32768 hi span
+    read -r lo hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || :
+    span=$((lo - 10000))
+    [ "$span" -ge 1000 ] || span=20000
     while :; do
-        p=$((20000 + RANDOM % 20000))
+        p=$((10000 + RANDOM % span))
         (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
     done
 }
@@ -254,21 +259,45 @@ vm_boot() {
     VM_LOG=$VM_DIR/${VM_NAME:-console}.$VM_BOOTS.log
     VM_LOG_FROM=0
     VM_TYPED=
-    SSH_PORT=${SSH_PORT_FIXED:-$(vm_new_port)}
-    HTTP_PORT=$(vm_new_port)
-    VM_PORTS_TAKEN+=" $SSH_PORT $HTTP_PORT"
-    local pipe=$VM_DIR/${VM_NAME:+$VM_NAME.}serial.$VM_BOOTS
-    qemu_cmdline --iso "${ISO:-}" --smp "${VM_SMP:-2}" --ssh "$SSH_PORT" --http "$HTTP_PORT" \
-        --vars "$VM_DIR/${VM_NAME:+$VM_NAME.}vars.fd" --serial "pipe:$pipe" "$@" || return
-    rm -f "$pipe.in" "$pipe.out"
-    mkfifo "$pipe.in" "$pipe.out"
-    VM_IN=$pipe.in
-    VM_T0=$EPOCHREALTIME
-    ${VM_WRAP[@]+"${VM_WRAP[@]}"} "${QEMU_CMD[@]}" </dev/null >"$(vm_qemu_out)" 2>&1 &
-    VM_PID=$!
-    exec {VM_FD}<>"$pipe.in"  # keep the input open so the console never sees EOF
-    (while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "${line%$'\r'}"; done <"$pipe.out" >"$VM_LOG") &
-    VM_READER=$!
+    local pipe=$VM_DIR/${VM_NAME:+$VM_NAME.}serial.$VM_BOOTS try
+    for try in 1 2 3; do
+        SSH_PORT=${SSH_PORT_FIXED:-$(vm_new_port)}
+        HTTP_PORT=$(vm_new_port)
+        VM_PORTS_TAKEN+=" $SSH_PORT $HTTP_PORT"
+        qemu_cmdline --iso "${ISO:-}" --smp "${VM_SMP:-2}" --ssh "$SSH_PORT" --http "$HTTP_PORT" \
+            --vars "$VM_DIR/${VM_NAME:+$VM_NAME.}vars.fd" --serial "pipe:$pipe" "$@" || return
+        rm -f "$pipe.in" "$pipe.out"
+        mkfifo "$pipe.in" "$pipe.out"
+        VM_IN=$pipe.in
+        VM_T0=$EPOCHREALTIME
+        ${VM_WRAP[@]+"${VM_WRAP[@]}"} "${QEMU_CMD[@]}" </dev/null >"$(vm_qemu_out)" 2>&1 &
+        VM_PID=$!
+        exec {VM_FD}<>"$pipe.in"  # keep the input open so the console never sees EOF
+        (while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "${line%$'\r'}"; done <"$pipe.out" >"$VM_LOG") &
+        VM_READER=$!
+        vm_forward_taken || return 0
+        vm_note "QEMU could not bind port $SSH_PORT or $HTTP_PORT (taken since it was chosen): started again on others"
+        vm_kill
+    done
+}
+
+# vm_forward_taken: true when this boot's QEMU exited at its start because a port it forwards
+# was taken: free_port's look and QEMU's bind are apart, and a scenario beside this one may take
+# the port between them. QEMU listens on its forwards before the guest runs.
+vm_forward_taken() {
+    local i ssh http sockets
+    ssh=$(printf ':%04X 00000000:0000 0A' "$SSH_PORT")
+    http=$(printf ':%04X 00000000:0000 0A' "$HTTP_PORT")
+    for ((i = 0; i < 100; i++)); do
+        if ! vm_alive; then
+            grep -q "Could not set up host forwarding rule" "$(vm_qemu_out)"
+            return
+        fi
+        sockets=$(</proc/net/tcp)
+        [[ $sockets == *"$ssh"* && $sockets == *"$http"* ]] && return 1
+        sleep 0.1
+    done
+    return 1
 }
 
 # vm_new_port: a free_port no VM of this script was given (a QEMU started a moment ago may not
